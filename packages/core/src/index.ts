@@ -1,0 +1,27 @@
+export { createLayerInfoCache, type LayerInfoCacheOptions } from './cache.js';
+export {
+  ClosedError,
+  ErrorCode,
+  InvalidArgumentError,
+  isClosedError,
+  isInvalidArgumentError,
+  isLayerCacheError,
+  isNotFoundError,
+  isUnavailableError,
+  LayerCacheError,
+  type LayerCacheErrorCode,
+  NotFoundError,
+  UnavailableError,
+} from './errors.js';
+export type { LayerInfoStore, MaybePromise } from './store.js';
+export type { CallOptions, LayerInfoCache, LayerMeta } from './types.js';
+export {
+  isValidDigest,
+  isValidRepository,
+  MAX_PATH_BYTES,
+  MAX_REPOSITORY_LENGTH,
+  SUPPORTED_DIGEST_ALGORITHMS,
+  validateDigest,
+  validateLayerMeta,
+  validateRepository,
+} from './validate.js';

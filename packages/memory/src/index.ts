@@ -1,0 +1,19 @@
+import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
+import { createMemoryStore } from './store.js';
+
+/**
+ * Creates an unbounded in-process cache on plain `Map`s (the Go registry's in-memory cache).
+ * Nothing expires and nothing is evicted: use `@layercache/lru` when memory must be bounded.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryCache } from '@layercache/memory';
+ *
+ * await using cache = createMemoryCache();
+ * await cache.add('library/alpine', digest);
+ * await cache.contains('library/alpine', digest); // true
+ * ```
+ */
+export function createMemoryCache(): LayerInfoCache {
+  return createLayerInfoCache(createMemoryStore(), { name: 'memory' });
+}

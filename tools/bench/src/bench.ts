@@ -1,0 +1,1 @@
+console.log('layercache bench: coming soon (see issue "The main job: pnpm demo").');

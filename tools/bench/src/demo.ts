@@ -1,0 +1,1 @@
+console.log('layercache demo: coming soon (see issue "The main job: pnpm demo").');
