@@ -13,6 +13,20 @@ export {
   NotFoundError,
   UnavailableError,
 } from './errors.js';
+export {
+  type BackendCallOutcome,
+  type CacheOperation,
+  SERVICE_METRICS,
+  type ServiceOperation,
+  type ServiceRequestOutcome,
+} from './service/metrics.js';
+export { createCachedLayerService } from './service/service.js';
+export type {
+  CachedLayerService,
+  CachedLayerServiceOptions,
+  CacheErrorContext,
+  LayerBackend,
+} from './service/types.js';
 export type { LayerInfoStore, MaybePromise } from './store.js';
 export type { CallOptions, LayerInfoCache, LayerMeta } from './types.js';
 export {

@@ -1,0 +1,137 @@
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+
+/**
+ * Names of the OpenTelemetry instruments the read-through service records, for dashboards and
+ * alerts. Every instrument carries the attribute `layercache.operation` (`"exists"`, `"stat"`,
+ * `"invalidate"` or `"forget"`); the others are listed per instrument.
+ *
+ * | instrument | kind | unit | attributes |
+ * |---|---|---|---|
+ * | `layercache.service.requests` | counter | `{request}` | `layercache.outcome`: see {@link ServiceRequestOutcome} |
+ * | `layercache.service.hits` | counter | `{hit}` | — (cache lookups that found the entry) |
+ * | `layercache.service.misses` | counter | `{miss}` | — (cache lookups that did not) |
+ * | `layercache.service.cache_errors` | counter | `{error}` | `layercache.cache_operation`: the cache call that failed (`contains`, `add`, `remove`, `meta`, `setMeta`, `deleteMeta`) |
+ * | `layercache.service.backend_calls` | counter | `{call}` | `layercache.outcome`: `found`, `not_found`, `error` or `aborted`; a call shared by concurrent callers counts once |
+ * | `layercache.service.duration` | histogram | `s` | `layercache.outcome`, as for requests |
+ *
+ * @example
+ * ```ts
+ * import { SERVICE_METRICS } from '@layercache/core';
+ *
+ * // e.g. with an OpenTelemetry SDK view that renames or drops one instrument
+ * new View({ instrumentName: SERVICE_METRICS.duration, aggregation: { type: AggregationType.DROP } });
+ * ```
+ */
+export const SERVICE_METRICS = Object.freeze({
+  requests: 'layercache.service.requests',
+  hits: 'layercache.service.hits',
+  misses: 'layercache.service.misses',
+  cacheErrors: 'layercache.service.cache_errors',
+  backendCalls: 'layercache.service.backend_calls',
+  duration: 'layercache.service.duration',
+} as const);
+
+/** A call of the read-through service, as named in the `layercache.operation` attribute. */
+export type ServiceOperation = 'exists' | 'stat' | 'invalidate' | 'forget';
+
+/**
+ * How a service call ended, as named in the `layercache.outcome` attribute of
+ * `layercache.service.requests` and `layercache.service.duration`:
+ * - `hit`: answered from the cache;
+ * - `miss`: the cache did not hold it, the backend answered;
+ * - `cache_error`: the cache failed, the backend answered;
+ * - `error`: rejected with a backend error or an invalid argument (for `invalidate` and
+ *   `forget`: the cache failed);
+ * - `aborted`: the caller's signal aborted it;
+ * - `ok`: `invalidate` or `forget` succeeded.
+ */
+export type ServiceRequestOutcome = 'hit' | 'miss' | 'cache_error' | 'error' | 'aborted' | 'ok';
+
+/** How a backend call ended, as named in the `layercache.outcome` attribute of `backend_calls`. */
+export type BackendCallOutcome = 'found' | 'not_found' | 'error' | 'aborted';
+
+/** A {@link LayerInfoCache} operation, as named in the `layercache.cache_operation` attribute. */
+export type CacheOperation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta';
+
+/** The service's instruments, behind calls that say what happened. */
+export interface ServiceMetrics {
+  request(operation: ServiceOperation, outcome: ServiceRequestOutcome, startedAt: number): void;
+  lookup(operation: ServiceOperation, found: boolean): void;
+  cacheError(operation: ServiceOperation, cacheOperation: CacheOperation): void;
+  backendCall(operation: ServiceOperation, outcome: BackendCallOutcome): void;
+}
+
+// Latency of a cache hit is microseconds, of an object-storage round trip tens of milliseconds:
+// the SDK's default boundaries (0, 5, 10, 25 … 10000) suit milliseconds and would put every
+// measurement in seconds into the first bucket.
+const DURATION_BOUNDARIES = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+  0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/**
+ * Creates the service's instruments on `meter`. With the API's default (no SDK installed) every
+ * instrument is a no-op and recording costs a function call.
+ */
+export function createServiceMetrics(meter: Meter): ServiceMetrics {
+  const requests = meter.createCounter(SERVICE_METRICS.requests, {
+    description: 'Calls of the read-through layer service, by how they ended.',
+    unit: '{request}',
+  });
+  const hits = meter.createCounter(SERVICE_METRICS.hits, {
+    description: 'Cache lookups of the read-through layer service that found the entry.',
+    unit: '{hit}',
+  });
+  const misses = meter.createCounter(SERVICE_METRICS.misses, {
+    description: 'Cache lookups of the read-through layer service that did not find the entry.',
+    unit: '{miss}',
+  });
+  const cacheErrors = meter.createCounter(SERVICE_METRICS.cacheErrors, {
+    description: 'Cache operations of the read-through layer service that failed.',
+    unit: '{error}',
+  });
+  const backendCalls = meter.createCounter(SERVICE_METRICS.backendCalls, {
+    description: 'Calls the read-through layer service made to the storage backend.',
+    unit: '{call}',
+  });
+  const duration: Histogram = meter.createHistogram(SERVICE_METRICS.duration, {
+    description: 'Duration of calls of the read-through layer service.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BOUNDARIES },
+  });
+
+  // Attribute sets are few and fixed; sharing frozen objects spares an allocation per call.
+  const attributeSets = new Map<string, Attributes>();
+  function attributes(operation: ServiceOperation, key?: string, value?: string): Attributes {
+    const id = `${operation}\0${key ?? ''}\0${value ?? ''}`;
+    let set = attributeSets.get(id);
+    if (set === undefined) {
+      set = Object.freeze(
+        key === undefined
+          ? { 'layercache.operation': operation }
+          : { 'layercache.operation': operation, [key]: value },
+      );
+      attributeSets.set(id, set);
+    }
+    return set;
+  }
+
+  const count = (counter: Counter, set: Attributes) => counter.add(1, set);
+
+  return {
+    request(operation, outcome, startedAt) {
+      const set = attributes(operation, 'layercache.outcome', outcome);
+      count(requests, set);
+      duration.record((performance.now() - startedAt) / 1000, set);
+    },
+    lookup(operation, found) {
+      count(found ? hits : misses, attributes(operation));
+    },
+    cacheError(operation, cacheOperation) {
+      count(cacheErrors, attributes(operation, 'layercache.cache_operation', cacheOperation));
+    },
+    backendCall(operation, outcome) {
+      count(backendCalls, attributes(operation, 'layercache.outcome', outcome));
+    },
+  };
+}
