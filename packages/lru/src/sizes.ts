@@ -7,9 +7,9 @@ import type { LayerMeta } from '@layercache/core';
 // charged to each of them, so the estimate errs on the high side.
 
 /** Bookkeeping per membership: its lru-cache slot, key map entry, index entry and record. */
-export const MEMBERSHIP_OVERHEAD_BYTES = 160;
+export const MEMBERSHIP_OVERHEAD_BYTES = 176;
 /** Bookkeeping per meta: its lru-cache slot, key map entry, the meta object and string headers. */
-export const META_OVERHEAD_BYTES = 160;
+export const META_OVERHEAD_BYTES = 176;
 
 // Any code unit above 0xFF makes V8 store the whole string two bytes per character.
 const TWO_BYTE = /[^\u0000-\u00ff]/;

@@ -1,0 +1,14 @@
+import { describeLayerInfoCache } from '@layercache/core/conformance';
+import { createLruCache } from '../src/index.js';
+
+// Roomy enough that the contract checks never see an eviction: eviction has its own tests.
+describeLayerInfoCache('lru', ({ ttlMs }) => createLruCache({ max: 10_000, ttlMs }), {
+  ttl: true,
+});
+
+// The same contract when bytes, not entries, are the binding bound.
+describeLayerInfoCache(
+  'lru bounded by bytes',
+  ({ ttlMs }) => createLruCache({ max: Number.POSITIVE_INFINITY, maxSize: 8 * 1024 * 1024, ttlMs }),
+  { ttl: true },
+);
