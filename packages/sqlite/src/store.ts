@@ -1,5 +1,5 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { unavailable } from './errors.js';
 
 /** What {@link createSqliteStore} needs besides the open, migrated connection. */
@@ -25,9 +25,10 @@ const SWEEP_BATCH = 500;
 // Counts commits by every store in this process (and by other copies of this package: the
 // counter lives on globalThis). A read snapshot taken before a commit is dropped at the next read,
 // so a cache always sees what another cache on the same file acknowledged before the read began.
-const commits: { value: number } = ((globalThis as Record<symbol, unknown>)[
-  Symbol.for('@layercache/sqlite.commits')
-] ??= { value: 0 }) as { value: number };
+const COMMITS_KEY = Symbol.for('@layercache/sqlite.commits');
+const shared = globalThis as { [COMMITS_KEY]?: { value: number } };
+shared[COMMITS_KEY] ??= { value: 0 };
+const commits = shared[COMMITS_KEY];
 
 interface WriteJob {
   readonly run: (now: number) => unknown;
