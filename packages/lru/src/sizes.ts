@@ -12,7 +12,7 @@ export const MEMBERSHIP_OVERHEAD_BYTES = 176;
 export const META_OVERHEAD_BYTES = 176;
 
 // Any code unit above 0xFF makes V8 store the whole string two bytes per character.
-const TWO_BYTE = /[^\u0000-\u00ff]/;
+const TWO_BYTE = /[\u0100-\uffff]/;
 
 /** Approximate heap bytes one membership holds. */
 export function membershipSize(repo: string, digest: string): number {
