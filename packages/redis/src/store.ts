@@ -1,0 +1,167 @@
+import type { LayerInfoStore, LayerMeta } from '@layercache/core';
+import type { Cluster, Redis } from 'ioredis';
+import { clearKeys } from './clear.js';
+import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
+import { Deadlines } from './deadline.js';
+import { createKeyLayout } from './keys.js';
+import type { ResolvedRedisCacheOptions } from './options.js';
+
+/** How the store reaches Redis, and whether closing the cache closes the client. */
+export interface RedisConnection {
+  readonly client: Redis | Cluster;
+  /** `true` when the cache created the client: `close()` then quits it. */
+  readonly owned: boolean;
+}
+
+/**
+ * Whole keys are also given a server-side expiry, for garbage collection only: a repository
+ * nobody adds to any more disappears on its own. It is set this far beyond the TTL so that it
+ * can never cut an entry short — entries expire by their own time, read in the client — even with
+ * clocks that disagree or a test that fakes `Date`.
+ */
+export function gcGraceMs(ttlMs: number): number {
+  return Math.max(ttlMs, 60_000);
+}
+
+// Statuses in which ioredis would park a command in its offline queue until a reconnect that may
+// be far away. Failing at once keeps that queue (and the caller) from waiting for nothing; the
+// first connection ('wait', 'connecting', 'connect') is still waited for, bounded by the timeout.
+const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
+
+/** Names the key and the fix when a key of our layout holds another type. */
+function mapError(error: unknown, what: string): unknown {
+  if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
+    return new Error(
+      `${what}: the key holds a value of the wrong Redis type, not written by @layercache/redis ` +
+        '(an older layout or a hand-made key); delete the key or clear() the cache',
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * The Redis store behind {@link createRedisCache}. Every operation sends commands on a single key,
+ * so it is correct on a Cluster; see the README for the layout and the commands.
+ */
+export function createRedisStore(
+  connection: RedisConnection,
+  options: ResolvedRedisCacheOptions,
+): LayerInfoStore {
+  const { client, owned } = connection;
+  const { ttlMs, commandTimeoutMs } = options;
+  const keys = createKeyLayout(options.keyPrefix);
+  const deadlines = new Deadlines(commandTimeoutMs, mapError);
+  const grace = ttlMs === undefined ? 0 : gcGraceMs(ttlMs);
+
+  function checkUp(): void {
+    if (DOWN.has(client.status)) {
+      throw new Error(`Redis is not connected (ioredis status "${client.status}")`);
+    }
+  }
+
+  const isLive = (score: string | null) => isLiveScore(score, Date.now());
+  const readMeta = (value: string | null) =>
+    // A value we cannot parse is not ours: a miss, which a later setMeta overwrites.
+    value === null ? undefined : (decodeMeta(value, Date.now()) ?? undefined);
+
+  return {
+    contains(repo, digest) {
+      checkUp();
+      const key = keys.membership(repo);
+      return deadlines.guard(client.zscore(key, digest), `ZSCORE ${key}`, isLive);
+    },
+
+    add(repo, digest) {
+      checkUp();
+      const key = keys.membership(repo);
+      if (ttlMs === undefined) {
+        return deadlines.guard(client.zadd(key, '+inf', digest), `ZADD ${key}`, ignore);
+      }
+      const now = Date.now();
+      // Three pipelined single-key commands: the membership with its expiry as score, the key's
+      // garbage-collection expiry, and a trim of members long expired (by the client's clock) so
+      // that a repository added to forever does not grow forever.
+      return deadlines.guard(
+        Promise.all([
+          client.zadd(key, now + ttlMs, digest),
+          client.pexpire(key, ttlMs + grace),
+          client.zremrangebyscore(key, '-inf', `(${now - grace}`),
+        ]),
+        `ZADD ${key}`,
+        ignore,
+      );
+    },
+
+    remove(repo, digest) {
+      checkUp();
+      const key = keys.membership(repo);
+      // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
+      const transaction = client.multi().zscore(key, digest).zrem(key, digest).exec();
+      return deadlines.guard(transaction, `ZREM ${key}`, (results) => {
+        if (results === null) throw new Error(`MULTI on ${key} was aborted`);
+        for (const [error] of results) {
+          // ioredis reports per-command failures (MaxRetriesPerRequestError, WRONGTYPE) inside
+          // the results instead of rejecting.
+          if (error) throw mapError(error, `ZREM ${key}`);
+        }
+        return isLive(results[0]![1] as string | null);
+      });
+    },
+
+    meta(digest) {
+      checkUp();
+      const key = keys.meta(digest);
+      return deadlines.guard(client.get(key), `GET ${key}`, readMeta);
+    },
+
+    setMeta(digest, meta: LayerMeta) {
+      checkUp();
+      const key = keys.meta(digest);
+      if (ttlMs === undefined) {
+        return deadlines.guard(client.set(key, encodeMeta(meta, undefined)), `SET ${key}`, ignore);
+      }
+      const value = encodeMeta(meta, Date.now() + ttlMs);
+      return deadlines.guard(client.set(key, value, 'PX', ttlMs + grace), `SET ${key}`, ignore);
+    },
+
+    deleteMeta(digest) {
+      checkUp();
+      const key = keys.meta(digest);
+      return deadlines.guard(
+        client.getdel(key),
+        `GETDEL ${key}`,
+        (value) => readMeta(value) !== undefined,
+      );
+    },
+
+    clear() {
+      checkUp();
+      return clearKeys(client, keys, deadlines);
+    },
+
+    async close() {
+      try {
+        if (owned) await closeClient(client, deadlines);
+      } finally {
+        deadlines.stop();
+      }
+    },
+  };
+}
+
+function ignore(): void {}
+
+/** QUIT (which lets replies in flight arrive), bounded; a client that cannot quit is cut off. */
+async function closeClient(client: Redis | Cluster, deadlines: Deadlines): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await deadlines.guard(client.quit(), 'QUIT');
+  } catch {
+    client.disconnect();
+  }
+}
