@@ -43,7 +43,8 @@ export function createLayerInfoCache(
   let closing: Promise<void> | undefined;
 
   function fail(operation: Operation, error: unknown, signal: AbortSignal | undefined): never {
-    if (signal?.aborted && error === signal.reason) throw error;
+    // Aborted: the caller gets its reason, even if the store cancelled with an error of its own.
+    if (signal?.aborted) throw signal.reason;
     if (isLayerCacheError(error)) throw error;
     const detail = error instanceof Error ? error.message : String(error);
     throw new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
@@ -84,7 +85,12 @@ export function createLayerInfoCache(
   function enter(operation: Operation, options: CallOptions | undefined): AbortSignal | undefined {
     if (closing !== undefined) throw new ClosedError(operation);
     const signal = options?.signal;
-    if (signal !== undefined) signal.throwIfAborted();
+    if (signal !== undefined) {
+      if (typeof (signal as Partial<AbortSignal>).throwIfAborted !== 'function') {
+        throw new InvalidArgumentError('signal', 'options.signal must be an AbortSignal');
+      }
+      signal.throwIfAborted();
+    }
     return signal;
   }
 
