@@ -1,1 +1,103 @@
-console.log('layercache demo: coming soon (see issue "The main job: pnpm demo").');
+import { join } from 'node:path';
+import { ADAPTERS } from './adapters/registry.js';
+import type { AdapterInstance } from './adapters/types.js';
+import { errorMessage, runCommand } from './cli/args.js';
+import { withInterruptCleanup } from './cli/interrupt.js';
+import { createProgress } from './cli/progress.js';
+import { createRunContext } from './context.js';
+import { DEMO_USAGE, parseDemoArgs } from './demo/options.js';
+import { renderDemoReport } from './demo/report.js';
+import type { DemoResult } from './demo/result.js';
+import { replayWithAndWithoutCache } from './demo/run.js';
+import { createPullWorkload } from './demo/workload.js';
+import { scanStorageTree } from './storage/scan.js';
+import { buildStorageTree } from './storage/tree.js';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const options = parseDemoArgs(argv);
+  if (options.help) {
+    process.stdout.write(DEMO_USAGE);
+    return;
+  }
+  const context = await createRunContext(
+    options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl },
+  );
+  let instance: AdapterInstance | undefined;
+  const cleanup = async () => {
+    const open = instance;
+    instance = undefined;
+    try {
+      await open?.close();
+    } finally {
+      await context.dispose();
+    }
+  };
+
+  const result = await withInterruptCleanup(async (): Promise<DemoResult> => {
+    const progress = createProgress();
+    const generated = options.root === undefined;
+    const root = options.root ?? join(context.scratchDir, 'storage');
+    const inventory = generated
+      ? await buildStorageTree(root, { repositories: options.repos, seed: options.seed })
+      : await scanStorageTree(root);
+    const requests = createPullWorkload(inventory, options);
+
+    const adapter = ADAPTERS[options.adapter];
+    try {
+      instance = await adapter.create(context, 'demo');
+    } catch (error) {
+      throw new Error(`the ${options.adapter} adapter is unavailable: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    const pair = await replayWithAndWithoutCache({
+      root,
+      latencyMs: options.latencyMs,
+      concurrency: options.concurrency,
+      requests,
+      cache: instance.cache,
+      progress,
+    });
+    const saved = pair.withoutCache.backendCalls.total - pair.withCache.backendCalls.total;
+    const redis = options.adapter === 'redis' ? await context.redis() : undefined;
+    return {
+      simulatedLatencyMs: options.latencyMs,
+      adapter: {
+        name: options.adapter,
+        detail:
+          redis === undefined
+            ? adapter.description
+            : `${adapter.description}, ${redis.owned ? 'throwaway redis-server' : redis.url}`,
+      },
+      storage: {
+        root,
+        generated,
+        repositories: inventory.repositories.length,
+        blobs: inventory.blobs,
+        links: inventory.links,
+      },
+      workload: {
+        requests: options.requests,
+        concurrency: options.concurrency,
+        skew: options.skew,
+        foreignRatio: options.foreignRatio,
+        seed: options.seed,
+      },
+      withoutCache: pair.withoutCache,
+      withCache: pair.withCache,
+      saved: {
+        backendCalls: saved,
+        ratio: saved / Math.max(1, pair.withoutCache.backendCalls.total),
+      },
+      mismatches: pair.mismatches,
+      answersIdentical: pair.mismatches === 0,
+    };
+  }, cleanup);
+
+  process.stdout.write(
+    options.json ? `${JSON.stringify(result, null, 2)}\n` : renderDemoReport(result),
+  );
+  if (result.mismatches > 0) process.exitCode = 1;
+}
+
+await runCommand('demo', main);

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import type { LayerInfoCache, LayerMeta } from '@layercache/core';
+import Database from 'better-sqlite3';
+import { loadExport } from './load.js';
+import { removeSqliteFiles, sqliteFileProbe } from './probes.js';
+import type { AdapterModule } from './types.js';
+
+/** `@layercache/sqlite` against raw better-sqlite3 prepared statements on the same kind of file. */
+export const sqliteAdapter: AdapterModule = {
+  name: 'sqlite',
+  description: 'persistent file, multi-process safe (@layercache/sqlite on better-sqlite3)',
+  async create(context, id) {
+    const createSqliteCache = await loadExport<(options: { filename?: string }) => LayerInfoCache>(
+      '@layercache/sqlite',
+      'createSqliteCache',
+    );
+    const filename = join(context.tmpDir, `${id}.sqlite`);
+    const cache = createSqliteCache({ filename });
+    return {
+      cache,
+      footprint: sqliteFileProbe(filename),
+      async close() {
+        await cache.close();
+        await removeSqliteFiles(filename);
+      },
+    };
+  },
+  baselineLabel: 'raw better-sqlite3',
+  async createBaseline(context, id) {
+    const filename = join(context.tmpDir, `${id}.sqlite`);
+    const db = new Database(filename);
+    // The settings a careful user picks for a shared cache file: WAL so readers never block the
+    // writer, NORMAL sync (durable across process crashes, which is all a cache needs).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(`
+      CREATE TABLE links (repo TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (repo, digest)) WITHOUT ROWID;
+      CREATE TABLE metas (digest TEXT PRIMARY KEY, path TEXT NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    const containsStmt = db.prepare('SELECT 1 FROM links WHERE repo = ? AND digest = ?').pluck();
+    const addStmt = db.prepare('INSERT OR IGNORE INTO links (repo, digest) VALUES (?, ?)');
+    const metaStmt = db.prepare<[string], { path: string; length: number }>(
+      'SELECT path, length FROM metas WHERE digest = ?',
+    );
+    const setMetaStmt = db.prepare(
+      'INSERT INTO metas (digest, path, length) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET path = excluded.path, length = excluded.length',
+    );
+    return {
+      label: 'raw better-sqlite3',
+      role: 'baseline',
+      async contains(repo, digest) {
+        return containsStmt.get(repo, digest) !== undefined;
+      },
+      async add(repo, digest) {
+        addStmt.run(repo, digest);
+      },
+      async meta(digest): Promise<LayerMeta | undefined> {
+        const row = metaStmt.get(digest);
+        return row === undefined ? undefined : { path: row.path, length: row.length };
+      },
+      async setMeta(digest, meta) {
+        setMetaStmt.run(digest, meta.path, meta.length);
+      },
+      footprint: sqliteFileProbe(filename),
+      async close() {
+        db.close();
+        await removeSqliteFiles(filename);
+      },
+    };
+  },
+  peers: ['keyv-sqlite'],
+};

@@ -1,0 +1,95 @@
+import { ADAPTER_NAMES } from '../adapters/types.js';
+import { choiceFlag, integerFlag, numberFlag, parseFlags, UsageError } from '../cli/args.js';
+
+export const DEMO_DEFAULTS = {
+  adapter: 'sqlite',
+  repos: 200,
+  requests: 10_000,
+  concurrency: 32,
+  latencyMs: 5,
+  skew: 1.1,
+  foreignPercent: 3,
+  seed: 1,
+} as const;
+
+const FLAGS = {
+  adapter: { type: 'string' },
+  'redis-url': { type: 'string' },
+  root: { type: 'string' },
+  repos: { type: 'string' },
+  requests: { type: 'string' },
+  concurrency: { type: 'string' },
+  'latency-ms': { type: 'string' },
+  skew: { type: 'string' },
+  'foreign-percent': { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const DEMO_USAGE = `Usage: pnpm demo [-- flags]   (or: node tools/bench/dist/demo.js [flags])
+
+Simulates a container registry serving pulls from storage in the Go registry's on-disk layout,
+first straight against the storage backend, then through layercache's read-through service.
+
+  --adapter NAME         cache adapter: ${ADAPTER_NAMES.join(' | ')} (default: ${DEMO_DEFAULTS.adapter}, in a temp file)
+  --redis-url URL        Redis for --adapter redis (default: start a throwaway redis-server)
+  --root DIR             use an existing registry storage directory (the one holding
+                         docker/registry/v2), read-only, instead of generating one
+  --repos N              repositories in the generated tree (default: ${DEMO_DEFAULTS.repos})
+  --requests N           blob requests to replay (default: ${DEMO_DEFAULTS.requests})
+  --concurrency N        requests in flight at once (default: ${DEMO_DEFAULTS.concurrency})
+  --latency-ms MS        simulated object-storage latency per backend call (default: ${DEMO_DEFAULTS.latencyMs})
+  --skew S               Zipf exponent of image popularity, 0 = uniform (default: ${DEMO_DEFAULTS.skew})
+  --foreign-percent P    % of requests for blobs the repository does not link (default: ${DEMO_DEFAULTS.foreignPercent})
+  --seed N               seed of the generated tree and request sequence (default: ${DEMO_DEFAULTS.seed})
+  --json                 print one JSON object instead of the table
+  -h, --help             show this help
+`;
+
+/** The demo's settings, parsed and checked. */
+export interface DemoOptions {
+  readonly adapter: (typeof ADAPTER_NAMES)[number];
+  readonly redisUrl: string | undefined;
+  readonly root: string | undefined;
+  readonly repos: number;
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  readonly skew: number;
+  readonly foreignRatio: number;
+  readonly seed: number;
+  readonly json: boolean;
+  readonly help: boolean;
+}
+
+/** Parses the demo's command line; throws `UsageError` on anything it does not understand. */
+export function parseDemoArgs(argv: readonly string[]): DemoOptions {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags['redis-url'] !== undefined && flags.adapter !== 'redis') {
+    throw new UsageError('--redis-url only makes sense with --adapter redis');
+  }
+  return {
+    adapter: choiceFlag('adapter', flags.adapter, ADAPTER_NAMES, DEMO_DEFAULTS.adapter),
+    redisUrl: flags['redis-url'],
+    root: flags.root,
+    repos: integerFlag('repos', flags.repos, DEMO_DEFAULTS.repos, { max: 100_000 }),
+    requests: integerFlag('requests', flags.requests, DEMO_DEFAULTS.requests, { max: 10_000_000 }),
+    concurrency: integerFlag('concurrency', flags.concurrency, DEMO_DEFAULTS.concurrency, {
+      max: 10_000,
+    }),
+    latencyMs: numberFlag('latency-ms', flags['latency-ms'], DEMO_DEFAULTS.latencyMs, {
+      min: 0,
+      max: 10_000,
+    }),
+    skew: numberFlag('skew', flags.skew, DEMO_DEFAULTS.skew, { min: 0, max: 5 }),
+    foreignRatio:
+      numberFlag('foreign-percent', flags['foreign-percent'], DEMO_DEFAULTS.foreignPercent, {
+        min: 0,
+        max: 100,
+      }) / 100,
+    seed: integerFlag('seed', flags.seed, DEMO_DEFAULTS.seed, { min: 0, max: 2 ** 32 - 1 }),
+    json: flags.json === true,
+    help: flags.help === true,
+  };
+}
