@@ -32,7 +32,7 @@ export interface LruLayerInfoCache extends LayerInfoCache {
  * await using cache = createLruCache({ max: 50_000, ttlMs: 10 * 60_000 });
  * await cache.add('library/alpine', digest);
  * await cache.contains('library/alpine', digest); // true
- * cache.stats; // { memberships: 1, metas: 0, membershipBytes: 249, metaBytes: 0, bytes: 249 }
+ * cache.stats.memberships; // 1
  * ```
  */
 export function createLruCache(options: LruCacheOptions = {}): LruLayerInfoCache {

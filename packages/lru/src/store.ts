@@ -45,9 +45,9 @@ interface Membership {
   readonly digest: string;
 }
 
-// Fresh (never expired) answers need the time only when a TTL is set. lru-cache times entries
-// with `performance.now()` by default; `Date.now()` is what users' clocks and the conformance
-// suite's fake timers move. lru-cache treats a start time of 0 as "no TTL", hence never 0.
+// The clock of the TTL. lru-cache times entries with `performance.now()` by default, which fake
+// timers that move `Date` (as the conformance suite does) and wall-clock changes do not reach.
+// lru-cache reads a start time of 0 as "no TTL", so a clock standing at the epoch says 5e-324.
 const wallClock = { now: () => Date.now() || Number.MIN_VALUE };
 
 /**

@@ -17,7 +17,11 @@ type Op =
   | { readonly op: 'clear' }
   | { readonly op: 'tick'; readonly ms: number };
 
-function operations(repos: string[], digests: string[], path: fc.Arbitrary<string>) {
+function operations(
+  repos: string[],
+  digests: string[],
+  path: fc.Arbitrary<string>,
+): fc.Arbitrary<Op[]> {
   const repo = fc.constantFrom(...repos);
   const dig = fc.constantFrom(...digests);
   return fc.array(
