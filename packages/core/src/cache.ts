@@ -1,6 +1,12 @@
-import { ClosedError, isLayerCacheError, NotFoundError, UnavailableError } from './errors.js';
+import {
+  ClosedError,
+  InvalidArgumentError,
+  isLayerCacheError,
+  NotFoundError,
+  UnavailableError,
+} from './errors.js';
 import type { LayerInfoStore, MaybePromise } from './store.js';
-import type { CallOptions, LayerInfoCache, LayerMeta } from './types.js';
+import type { CallOptions, LayerInfoCache } from './types.js';
 import { validateDigest, validateLayerMeta, validateRepository } from './validate.js';
 
 /** Options of {@link createLayerInfoCache}. */
@@ -42,46 +48,40 @@ export function createLayerInfoCache(
   const name = options.name ?? 'store';
   let closing: Promise<void> | undefined;
 
-  function fail(operation: Operation, error: unknown, signal: AbortSignal | undefined): never {
-    // Aborted: the caller gets its reason, even if the store cancelled with an error of its own.
-    if (signal?.aborted) throw signal.reason;
-    if (isLayerCacheError(error)) throw error;
+  // What a caller is rejected with: the abort reason and our own typed errors as they are, any
+  // other failure of the store as an UnavailableError carrying it as `cause`.
+  function rejection(operation: Operation, error: unknown, signal: AbortSignal | undefined) {
+    if (signal?.aborted && error === signal.reason) return error;
+    if (isLayerCacheError(error)) return error;
     const detail = error instanceof Error ? error.message : String(error);
-    throw new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
+    return new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
       cause: error,
     });
   }
 
-  // The store's promise, raced against the caller's signal. Only called for asynchronous answers:
-  // a synchronous store never pays for a promise or a listener.
+  // The store's promise, raced against the caller's signal. Only used for asynchronous answers:
+  // a synchronous store never pays for it.
   async function settle<T>(
     operation: Operation,
     pending: PromiseLike<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    if (signal === undefined) {
-      try {
-        return await pending;
-      } catch (error) {
-        fail(operation, error, undefined);
-      }
-    }
     let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
     try {
+      if (signal === undefined) return await pending;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
       return await Promise.race([pending, aborted]);
     } catch (error) {
-      fail(operation, error, signal);
+      throw rejection(operation, error, signal);
     } finally {
-      signal.removeEventListener('abort', onAbort!);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  // Runs the checks every operation shares before the store is touched. Throws (inside the
-  // async caller, so the caller sees a rejection) instead of returning a flag.
+  // The checks every operation shares before the store is touched.
   function enter(operation: Operation, options: CallOptions | undefined): AbortSignal | undefined {
     if (closing !== undefined) throw new ClosedError(operation);
     const signal = options?.signal;
@@ -94,73 +94,104 @@ export function createLayerInfoCache(
     return signal;
   }
 
-  function run<T>(
-    operation: Operation,
-    signal: AbortSignal | undefined,
-    call: () => MaybePromise<T>,
-  ): T | Promise<T> {
-    let result: MaybePromise<T>;
-    try {
-      result = call();
-    } catch (error) {
-      fail(operation, error, signal);
-    }
-    return isPromiseLike(result) ? settle(operation, result, signal) : result;
-  }
+  const isTrue = (value: unknown) => value === true;
 
+  // The methods are plain functions returning promises rather than `async` functions: this is the
+  // hot path of every adapter, and a synchronous store's answer then costs one resolved promise
+  // and no suspended function frame. Everything thrown inside the `try` (a closed cache, bad
+  // input, an aborted signal, a failing store) becomes the returned rejection.
   const cache: LayerInfoCache = {
-    async contains(repo, digest, options) {
-      const signal = enter('contains', options);
-      validateRepository(repo);
-      validateDigest(digest);
-      const found = run('contains', signal, () => store.contains(repo, digest, signal));
-      return found === true || (found !== false && (await found) === true);
+    contains(repo, digest, options) {
+      try {
+        const signal = enter('contains', options);
+        validateRepository(repo);
+        validateDigest(digest);
+        const found = store.contains(repo, digest, signal);
+        if (typeof found === 'boolean') return Promise.resolve(found);
+        return settle('contains', found, signal).then(isTrue);
+      } catch (error) {
+        return Promise.reject(rejection('contains', error, options?.signal));
+      }
     },
 
-    async add(repo, digest, options) {
-      const signal = enter('add', options);
-      validateRepository(repo);
-      validateDigest(digest);
-      const done = run('add', signal, () => store.add(repo, digest, signal));
-      if (done !== undefined) await done;
+    add(repo, digest, options) {
+      try {
+        const signal = enter('add', options);
+        validateRepository(repo);
+        validateDigest(digest);
+        const done = store.add(repo, digest, signal);
+        if (!isPromiseLike(done)) return Promise.resolve();
+        return settle('add', done, signal).then(() => undefined);
+      } catch (error) {
+        return Promise.reject(rejection('add', error, options?.signal));
+      }
     },
 
-    async remove(repo, digest, options) {
-      const signal = enter('remove', options);
-      validateRepository(repo);
-      validateDigest(digest);
-      const removed = run('remove', signal, () => store.remove(repo, digest, signal));
-      return removed === true || (removed !== false && (await removed) === true);
+    remove(repo, digest, options) {
+      try {
+        const signal = enter('remove', options);
+        validateRepository(repo);
+        validateDigest(digest);
+        const removed = store.remove(repo, digest, signal);
+        if (typeof removed === 'boolean') return Promise.resolve(removed);
+        return settle('remove', removed, signal).then(isTrue);
+      } catch (error) {
+        return Promise.reject(rejection('remove', error, options?.signal));
+      }
     },
 
-    async meta(digest, options) {
-      const signal = enter('meta', options);
-      validateDigest(digest);
-      let found = run('meta', signal, () => store.meta(digest, signal));
-      if (isPromiseLike(found)) found = await found;
-      if (found === undefined) throw new NotFoundError(digest);
-      return found;
+    meta(digest, options) {
+      try {
+        const signal = enter('meta', options);
+        validateDigest(digest);
+        const found = store.meta(digest, signal);
+        if (!isPromiseLike(found)) {
+          return found === undefined
+            ? Promise.reject(new NotFoundError(digest))
+            : Promise.resolve(found);
+        }
+        return settle('meta', found, signal).then((meta) => {
+          if (meta === undefined) throw new NotFoundError(digest);
+          return meta;
+        });
+      } catch (error) {
+        return Promise.reject(rejection('meta', error, options?.signal));
+      }
     },
 
-    async setMeta(digest, meta, options) {
-      const signal = enter('setMeta', options);
-      validateDigest(digest);
-      const stored: LayerMeta = validateLayerMeta(meta);
-      const done = run('setMeta', signal, () => store.setMeta(digest, stored, signal));
-      if (done !== undefined) await done;
+    setMeta(digest, meta, options) {
+      try {
+        const signal = enter('setMeta', options);
+        validateDigest(digest);
+        const done = store.setMeta(digest, validateLayerMeta(meta), signal);
+        if (!isPromiseLike(done)) return Promise.resolve();
+        return settle('setMeta', done, signal).then(() => undefined);
+      } catch (error) {
+        return Promise.reject(rejection('setMeta', error, options?.signal));
+      }
     },
 
-    async deleteMeta(digest, options) {
-      const signal = enter('deleteMeta', options);
-      validateDigest(digest);
-      const deleted = run('deleteMeta', signal, () => store.deleteMeta(digest, signal));
-      return deleted === true || (deleted !== false && (await deleted) === true);
+    deleteMeta(digest, options) {
+      try {
+        const signal = enter('deleteMeta', options);
+        validateDigest(digest);
+        const deleted = store.deleteMeta(digest, signal);
+        if (typeof deleted === 'boolean') return Promise.resolve(deleted);
+        return settle('deleteMeta', deleted, signal).then(isTrue);
+      } catch (error) {
+        return Promise.reject(rejection('deleteMeta', error, options?.signal));
+      }
     },
 
-    async clear(options) {
-      const signal = enter('clear', options);
-      const done = run('clear', signal, () => store.clear(signal));
-      if (done !== undefined) await done;
+    clear(options) {
+      try {
+        const signal = enter('clear', options);
+        const done = store.clear(signal);
+        if (!isPromiseLike(done)) return Promise.resolve();
+        return settle('clear', done, signal).then(() => undefined);
+      } catch (error) {
+        return Promise.reject(rejection('clear', error, options?.signal));
+      }
     },
 
     close() {
@@ -168,10 +199,10 @@ export function createLayerInfoCache(
         try {
           await store.close?.();
         } catch (error) {
-          throw new UnavailableError(
-            `layercache ${name}: close failed: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          );
+          const detail = error instanceof Error ? error.message : String(error);
+          throw new UnavailableError(`layercache ${name}: close failed: ${detail}`, {
+            cause: error,
+          });
         }
       })();
       return closing;
