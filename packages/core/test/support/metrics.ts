@@ -18,8 +18,14 @@ export interface Readings {
   sum(name: string, attributes?: Attributes): number;
   /** Number of measurements histogram `name` received over the matching points. */
   count(name: string, attributes?: Attributes): number;
+  /** Largest measurement histogram `name` received over the matching points. */
+  max(name: string, attributes?: Attributes): number;
+  /** Bucket boundaries of histogram `name` (of its first matching point). */
+  boundaries(name: string, attributes?: Attributes): number[];
   /** The names of every instrument that recorded something. */
   readonly names: string[];
+  /** The instrumentation scopes (meter names) that recorded something. */
+  readonly scopes: string[];
 }
 
 export interface TestMeter {
@@ -43,8 +49,14 @@ function readings(resourceMetrics: ResourceMetrics): Readings {
           .filter((point) => matches(point.attributes, attributes))
           .map((point) => ({ type: metric.dataPointType, value: point.value })),
       );
+  const histograms = (name: string, attributes: Attributes) =>
+    points(name, attributes).map((point) => {
+      if (point.type !== DataPointType.HISTOGRAM) throw new Error(`${name} is not a histogram`);
+      return point.value as { count: number; max?: number; buckets: { boundaries: number[] } };
+    });
   return {
     names: metrics.map((metric) => metric.descriptor.name),
+    scopes: resourceMetrics.scopeMetrics.map((scope) => scope.scope.name),
     sum(name, attributes = {}) {
       let total = 0;
       for (const point of points(name, attributes)) {
@@ -54,12 +66,13 @@ function readings(resourceMetrics: ResourceMetrics): Readings {
       return total;
     },
     count(name, attributes = {}) {
-      let total = 0;
-      for (const point of points(name, attributes)) {
-        if (point.type !== DataPointType.HISTOGRAM) throw new Error(`${name} is not a histogram`);
-        total += (point.value as { count: number }).count;
-      }
-      return total;
+      return histograms(name, attributes).reduce((total, value) => total + value.count, 0);
+    },
+    boundaries(name, attributes = {}) {
+      return histograms(name, attributes)[0]?.buckets.boundaries ?? [];
+    },
+    max(name, attributes = {}) {
+      return Math.max(...histograms(name, attributes).map((value) => value.max ?? Number.NaN));
     },
   };
 }
