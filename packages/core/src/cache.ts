@@ -51,7 +51,8 @@ export function createLayerInfoCache(
   // What a caller is rejected with: the abort reason and our own typed errors as they are, any
   // other failure of the store as an UnavailableError carrying it as `cause`.
   function rejection(operation: Operation, error: unknown, signal: AbortSignal | undefined) {
-    if (signal?.aborted && error === signal.reason) return error;
+    // Aborted: the caller gets its reason, even if the store cancelled with an error of its own.
+    if (signal?.aborted) return signal.reason;
     if (isLayerCacheError(error)) return error;
     const detail = error instanceof Error ? error.message : String(error);
     return new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
