@@ -4,7 +4,7 @@ import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { unavailable } from './errors.js';
 import { resolveOptions, type SqliteCacheOptions } from './options.js';
-import { migrate } from './schema.js';
+import { migrate, refuseNewer } from './schema.js';
 import { createSqliteStore } from './store.js';
 
 export {
@@ -54,6 +54,7 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
     }
     // Set explicitly: reports disagree on the default, and every later lock waits this long.
     if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    refuseNewer(db, filename);
     if (owned) {
       // WAL lets readers in every process run while one writes. (`:memory:` stays "memory".)
       db.pragma('journal_mode = WAL');

@@ -49,6 +49,15 @@ function tooNew(version: number, filename: string): UnavailableError {
 }
 
 /**
+ * Throws when the file was written by a newer release. Runs before anything is changed on open
+ * (even the journal mode), so such a file is left byte for byte as it was.
+ */
+export function refuseNewer(db: Database, filename: string): void {
+  const version = userVersion(db);
+  if (version > SCHEMA_VERSION) throw tooNew(version, filename);
+}
+
+/**
  * Brings the cache's tables to {@link SCHEMA_VERSION}, creating them in a new file. Refuses a
  * file from a newer release rather than guessing at its layout.
  */
