@@ -19,9 +19,10 @@ export async function clearKeys(
   client: Redis | Cluster,
   keys: KeyLayout,
   deadlines: Deadlines,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   if (!isCluster(client)) {
-    await clearNode(client, keys, deadlines, (batch) => client.unlink(...batch));
+    await clearNode(client, keys, deadlines, signal, (batch) => client.unlink(...batch));
     return;
   }
   await waitForReady(client, deadlines);
@@ -30,23 +31,28 @@ export async function clearKeys(
   // UNLINK goes through the Cluster client, which routes each key to its slot's master (a
   // multi-key UNLINK on one node would fail with CROSSSLOT).
   const unlink = (batch: string[]) => Promise.all(batch.map((key) => client.unlink(key)));
-  await Promise.all(masters.map((node) => clearNode(node, keys, deadlines, unlink)));
+  await Promise.all(masters.map((node) => clearNode(node, keys, deadlines, signal, unlink)));
 }
 
 async function clearNode(
   node: Redis,
   keys: KeyLayout,
   deadlines: Deadlines,
+  signal: AbortSignal | undefined,
   unlink: (batch: string[]) => Promise<unknown>,
 ): Promise<void> {
   let cursor = '0';
   do {
+    // An aborted clear stops between steps: its caller has moved on, and keys it writes next
+    // must not be deleted by a clear it already gave up on.
+    signal?.throwIfAborted();
     const [next, found] = await deadlines.guard(
       node.scan(cursor, 'MATCH', keys.scanPattern, 'COUNT', SCAN_COUNT),
       `SCAN ${keys.scanPattern}`,
     );
     cursor = next;
     const ours = found.filter((key) => keys.owns(key));
+    signal?.throwIfAborted();
     if (ours.length > 0) await deadlines.guard(unlink(ours), 'UNLINK');
   } while (cursor !== '0');
 }

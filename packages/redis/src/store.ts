@@ -135,9 +135,9 @@ export function createRedisStore(
       );
     },
 
-    clear() {
+    clear(signal) {
       checkUp();
-      return clearKeys(client, keys, deadlines);
+      return clearKeys(client, keys, deadlines, signal);
     },
 
     async close() {

@@ -1,0 +1,189 @@
+import { ErrorCode, type LayerInfoCache } from '@layercache/core';
+import { digest } from '@layercache/core/conformance';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisCache } from '../src/index.js';
+import { findFreePort, type RedisServer, startRedisServer } from '../src/testing/index.js';
+import { uniquePrefix, waitFor } from './servers.js';
+
+// These tests stop and pause servers, so they always start their own, even when REDIS_URL is set.
+const TIMEOUT = 300;
+// The documented bound: commandTimeoutMs plus an eighth, plus scheduling slack on a busy machine.
+const BOUND = TIMEOUT * 1.125 + 250;
+const d = digest('failure');
+
+/** Every operation, each of which must reject with UnavailableError within the bound. */
+async function expectEveryCallUnavailable(cache: LayerInfoCache): Promise<void> {
+  const calls: [string, () => Promise<unknown>][] = [
+    ['contains', () => cache.contains('team/a', d)],
+    ['add', () => cache.add('team/a', d)],
+    ['remove', () => cache.remove('team/a', d)],
+    ['meta', () => cache.meta(d)],
+    ['setMeta', () => cache.setMeta(d, { path: '/x', length: 1 })],
+    ['deleteMeta', () => cache.deleteMeta(d)],
+    ['clear', () => cache.clear()],
+  ];
+  await Promise.all(
+    calls.map(async ([name, call]) => {
+      const started = performance.now();
+      const error = await call().then(
+        (value) => new Error(`${name} resolved ${String(value)} while Redis was down`),
+        (error: unknown) => error,
+      );
+      expect(error, name).toMatchObject({ code: ErrorCode.Unavailable });
+      expect(performance.now() - started, `${name} took too long`).toBeLessThan(BOUND);
+    }),
+  );
+}
+
+describe('outage and recovery', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  }, 30_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a cache used the moment it is created waits for its connection', async () => {
+    await using cache = createRedisCache({ url: server.url, keyPrefix: uniquePrefix('early') });
+    // No await between creation and the calls: they are issued before the socket connects.
+    const results = await Promise.all([cache.add('team/a', d), cache.contains('team/a', d)]);
+    expect(results[1]).toBe(true);
+  });
+
+  it('when the server stops, every call rejects with UnavailableError in bounded time, and calls succeed again once it is back', async () => {
+    const prefix = uniquePrefix('outage');
+    await using cache = createRedisCache({
+      url: server.url,
+      keyPrefix: prefix,
+      commandTimeoutMs: TIMEOUT,
+    });
+    const borrowed = new Redis(server.url, { enableAutoPipelining: true });
+    borrowed.on('error', () => {});
+    await using lent = createRedisCache({
+      client: borrowed,
+      keyPrefix: prefix,
+      commandTimeoutMs: TIMEOUT,
+    });
+    try {
+      await cache.add('team/a', d);
+      expect(await lent.contains('team/a', d)).toBe(true);
+
+      await server.kill();
+      await expectEveryCallUnavailable(cache);
+      await expectEveryCallUnavailable(lent);
+
+      await server.restart();
+      // The restarted server has no persistence: the data is gone, the caches are not.
+      await waitFor(
+        () =>
+          cache.add('team/a', d).then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        'the owned cache',
+      );
+      await waitFor(
+        () =>
+          lent.contains('team/a', d).then(
+            (found) => found,
+            () => false,
+          ),
+        10_000,
+        'the borrowed cache',
+      );
+      expect(await cache.contains('team/a', d)).toBe(true);
+    } finally {
+      await lent.close();
+      borrowed.disconnect();
+    }
+  }, 30_000);
+
+  it('a server that stops answering (CLIENT PAUSE) makes calls reject within the timeout', async () => {
+    await using cache = createRedisCache({
+      url: server.url,
+      keyPrefix: uniquePrefix('paused'),
+      commandTimeoutMs: TIMEOUT,
+    });
+    await cache.add('team/a', d);
+    const admin = new Redis(server.url);
+    try {
+      await admin.client('PAUSE', 1500, 'ALL');
+      const started = performance.now();
+      await expect(cache.contains('team/a', d)).rejects.toMatchObject({
+        code: ErrorCode.Unavailable,
+        cause: { name: 'RedisTimeoutError' },
+      });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT - 5);
+      expect(performance.now() - started).toBeLessThan(BOUND);
+      await admin.client('UNPAUSE');
+      expect(await cache.contains('team/a', d)).toBe(true);
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it('closing the cache quits the client it created but never a borrowed one', async () => {
+    const name = `lc-owned-${process.pid}`;
+    const cache = createRedisCache({
+      url: server.url,
+      redis: { connectionName: name },
+      keyPrefix: uniquePrefix('own'),
+    });
+    await cache.add('team/a', d);
+    const admin = new Redis(server.url);
+    const borrowed = new Redis(server.url);
+    try {
+      expect(String(await admin.client('LIST'))).toContain(`name=${name}`);
+      await cache.close();
+      await waitFor(
+        async () => !String(await admin.client('LIST')).includes(`name=${name}`),
+        5000,
+        'the owned connection to close',
+      );
+
+      const lent = createRedisCache({ client: borrowed, keyPrefix: uniquePrefix('lent') });
+      await lent.add('team/a', d);
+      await lent.close();
+      expect(borrowed.status).toBe('ready');
+      expect(await borrowed.ping()).toBe('PONG');
+      await expect(lent.contains('team/a', d)).rejects.toMatchObject({ code: ErrorCode.Closed });
+    } finally {
+      await admin.quit();
+      await borrowed.quit();
+    }
+  });
+});
+
+describe('a server that was never reachable', () => {
+  it('an owned connection rejects every call within the timeout', async () => {
+    const port = await findFreePort();
+    await using cache = createRedisCache({
+      url: `redis://127.0.0.1:${port}`,
+      commandTimeoutMs: TIMEOUT,
+    });
+    await expectEveryCallUnavailable(cache);
+  });
+
+  it('a borrowed client with ioredis defaults (offline queue, 20 retries) is bounded as well', async () => {
+    const port = await findFreePort();
+    const client = new Redis(port, '127.0.0.1');
+    client.on('error', () => {});
+    try {
+      await using cache = createRedisCache({ client, commandTimeoutMs: TIMEOUT });
+      await expectEveryCallUnavailable(cache);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a borrowed client that its owner already closed gives UnavailableError, not a hang', async () => {
+    const client = new Redis({ lazyConnect: true });
+    client.disconnect();
+    await waitFor(() => client.status === 'end', 2000, 'the client to end');
+    await using cache = createRedisCache({ client, commandTimeoutMs: TIMEOUT });
+    await expectEveryCallUnavailable(cache);
+  });
+});
