@@ -17,9 +17,13 @@ import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
  * @example
  * ```ts
  * import { SERVICE_METRICS } from '@layercache/core';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
  *
- * // e.g. with an OpenTelemetry SDK view that renames or drops one instrument
- * new View({ instrumentName: SERVICE_METRICS.duration, aggregation: { type: AggregationType.DROP } });
+ * // Keep the counters but drop the latency histogram.
+ * const provider = new MeterProvider({
+ *   readers: [reader],
+ *   views: [{ instrumentName: SERVICE_METRICS.duration, aggregation: { type: AggregationType.DROP } }],
+ * });
  * ```
  */
 export const SERVICE_METRICS = Object.freeze({
@@ -31,7 +35,14 @@ export const SERVICE_METRICS = Object.freeze({
   duration: 'layercache.service.duration',
 } as const);
 
-/** A call of the read-through service, as named in the `layercache.operation` attribute. */
+/**
+ * A call of the read-through service, as named in the `layercache.operation` attribute.
+ *
+ * @example
+ * ```ts
+ * const operation: ServiceOperation = 'exists'; // filter: layercache.operation = "exists"
+ * ```
+ */
 export type ServiceOperation = 'exists' | 'stat' | 'invalidate' | 'forget';
 
 /**
@@ -44,13 +55,38 @@ export type ServiceOperation = 'exists' | 'stat' | 'invalidate' | 'forget';
  *   `forget`: the cache failed);
  * - `aborted`: the caller's signal aborted it;
  * - `ok`: `invalidate` or `forget` succeeded.
+ *
+ * @example
+ * ```ts
+ * // Hit ratio of `exists`: requests{operation="exists", outcome="hit"} / requests{operation="exists"}
+ * const hit: ServiceRequestOutcome = 'hit';
+ * ```
  */
 export type ServiceRequestOutcome = 'hit' | 'miss' | 'cache_error' | 'error' | 'aborted' | 'ok';
 
-/** How a backend call ended, as named in the `layercache.outcome` attribute of `backend_calls`. */
+/**
+ * How a backend call ended, as named in the `layercache.outcome` attribute of
+ * `layercache.service.backend_calls`: `found` (the link or blob exists), `not_found`, `error`
+ * (the backend rejected), `aborted` (every caller gave up and the service aborted the call).
+ *
+ * @example
+ * ```ts
+ * // Storage round trips the cache did not save: backend_calls{outcome="found"}
+ * const found: BackendCallOutcome = 'found';
+ * ```
+ */
 export type BackendCallOutcome = 'found' | 'not_found' | 'error' | 'aborted';
 
-/** A {@link LayerInfoCache} operation, as named in the `layercache.cache_operation` attribute. */
+/**
+ * A `LayerInfoCache` operation, as named in the `layercache.cache_operation` attribute of
+ * `layercache.service.cache_errors`.
+ *
+ * @example
+ * ```ts
+ * // Failed fill writes: cache_errors{cache_operation="add"} + cache_errors{cache_operation="setMeta"}
+ * const write: CacheOperation = 'add';
+ * ```
+ */
 export type CacheOperation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta';
 
 /** The service's instruments, behind calls that say what happened. */

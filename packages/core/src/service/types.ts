@@ -58,7 +58,15 @@ export interface CachedLayerService extends LayerBackend {
   forget(digest: string): Promise<void>;
 }
 
-/** What failed when the service reports a cache error; see {@link CachedLayerServiceOptions.onError}. */
+/**
+ * What failed when the service reports a cache error; see {@link CachedLayerServiceOptions.onError}.
+ *
+ * @example
+ * ```ts
+ * const onError = (error: unknown, { operation, repo, digest }: CacheErrorContext) =>
+ *   logger.warn({ err: error, operation, repo, digest }, 'layer cache failed; storage answered');
+ * ```
+ */
 export interface CacheErrorContext {
   /**
    * The cache call that failed: `contains` or `add` (inside `exists`), `meta` or `setMeta`
@@ -70,7 +78,20 @@ export interface CacheErrorContext {
   readonly digest: string;
 }
 
-/** Options of `createCachedLayerService`. */
+/**
+ * Options of `createCachedLayerService`.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '@opentelemetry/api';
+ *
+ * const options: CachedLayerServiceOptions = {
+ *   onError: (error, context) => logger.warn({ err: error, ...context }, 'layer cache failed'),
+ *   meter: metrics.getMeter('my-registry'),
+ * };
+ * const blobs = createCachedLayerService(cache, backend, options);
+ * ```
+ */
 export interface CachedLayerServiceOptions {
   /**
    * Told about every cache error the service absorbed: a failed lookup (the backend answered
