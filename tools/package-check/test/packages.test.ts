@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from './support/redis-server.js';
+import { createScratch, run, type Scratch } from './support/scratch.js';
+import { listPublishedPackages, type PublishedPackage } from './support/workspace.js';
+
+// Packs every published package, installs the tarballs into a project outside the workspace, and
+// loads each entry point there with `import` and with `require()` — what a consumer gets from the
+// registry, not what the workspace's symlinks happen to resolve.
+
+const published = listPublishedPackages();
+const built = published.filter((pkg) => pkg.missing.length === 0);
+const core = published.find((pkg) => pkg.name === '@layercache/core');
+
+function notBuilt(pkg: PublishedPackage): string {
+  return `${pkg.name} is not built: ${pkg.missing.join(', ')} missing in ${pkg.dir} — run pnpm build first`;
+}
+
+let scratch: Scratch | undefined;
+let setupFailure: unknown;
+let redisUrl = process.env.REDIS_URL;
+let stopRedis: (() => Promise<void>) | undefined;
+let redisFailure: unknown;
+
+beforeAll(async () => {
+  const needsRedis = built.some((pkg) => pkg.name === '@layercache/redis');
+  const [redis, installed] = await Promise.allSettled([
+    needsRedis && redisUrl === undefined ? startRedisServer() : undefined,
+    // Every adapter depends on core: without a built core nothing can be installed.
+    core !== undefined && core.missing.length === 0 ? createScratch(built) : undefined,
+  ]);
+  if (redis.status === 'fulfilled' && redis.value !== undefined) {
+    redisUrl = redis.value.url;
+    stopRedis = redis.value.stop;
+  }
+  if (installed.status === 'fulfilled') scratch = installed.value;
+  else setupFailure = installed.reason;
+  if (redis.status === 'rejected') redisFailure = redis.reason;
+  if (scratch !== undefined) {
+    console.info(
+      `package-check: pnpm pack of ${built.length} packages took ${Math.round(scratch.timings.pack)} ms, pnpm install into ${scratch.dir} took ${Math.round(scratch.timings.install)} ms`,
+    );
+  }
+}, 240_000);
+
+afterAll(async () => {
+  if (process.env.LAYERCACHE_KEEP_SCRATCH === undefined) scratch?.remove();
+  else if (scratch !== undefined) console.info(`package-check: kept ${scratch.dir}`);
+  await stopRedis?.();
+});
+
+/** The installed scratch project, or the reason there is none for `pkg`. */
+function installedFor(pkg: PublishedPackage): Scratch {
+  if (pkg.missing.length > 0) throw new Error(notBuilt(pkg));
+  if (core !== undefined && core.missing.length > 0) {
+    throw new Error(`${pkg.name} cannot be installed without its core: ${notBuilt(core)}`);
+  }
+  if (scratch === undefined) {
+    throw new Error('the scratch project could not be set up', { cause: setupFailure });
+  }
+  return scratch;
+}
+
+type Report = Record<string, { names?: string[]; resolved?: string }>;
+
+async function load(dir: string, script: string, specifiers: readonly string[]): Promise<Report> {
+  if (redisUrl === undefined && specifiers.some((s) => s.startsWith('@layercache/redis'))) {
+    throw new Error('no Redis to check @layercache/redis against', { cause: redisFailure });
+  }
+  const env = { ...process.env, LAYERCACHE_PACKAGE_CHECK_REDIS_URL: redisUrl };
+  const { stdout } = await run(process.execPath, [script, ...specifiers], {
+    cwd: dir,
+    env,
+    timeoutMs: 30_000,
+  });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as Report;
+}
+
+it('finds the five published packages of the design', () => {
+  expect(published.map((pkg) => pkg.name)).toEqual(
+    expect.arrayContaining([
+      '@layercache/core',
+      '@layercache/lru',
+      '@layercache/memory',
+      '@layercache/redis',
+      '@layercache/sqlite',
+    ]),
+  );
+});
+
+describe.each(published)('$name', (pkg) => {
+  it('has the built files its exports point at', () => {
+    if (pkg.missing.length > 0) throw new Error(notBuilt(pkg));
+  });
+
+  it('packs a package.json with real versions instead of workspace: ranges', () => {
+    const { dir } = installedFor(pkg);
+    const manifest = readFileSync(
+      join(dir, 'node_modules', ...pkg.name.split('/'), 'package.json'),
+      'utf8',
+    );
+    expect(manifest).not.toContain('workspace:');
+  });
+
+  it('loads the same names with import and require(), and a real call works both ways', async () => {
+    const { dir } = installedFor(pkg);
+    const [esm, cjs] = await Promise.all([
+      load(dir, 'load.mjs', pkg.specifiers),
+      load(dir, 'load.cjs', pkg.specifiers),
+    ]);
+    expect(Object.keys(esm)).toEqual(pkg.specifiers);
+    for (const specifier of pkg.specifiers) {
+      const fromImport = esm[specifier]!;
+      const fromRequire = cjs[specifier]!;
+      if (fromImport.resolved !== undefined) {
+        // Resolved only (it needs optional peers): both ways must reach the same installed file.
+        expect(fromRequire.resolved).toBe(fromImport.resolved);
+        expect(fromImport.resolved.startsWith(dir)).toBe(true);
+        expect(existsSync(fromImport.resolved)).toBe(true);
+        continue;
+      }
+      expect(fromImport.names?.length, `${specifier} exports nothing`).toBeGreaterThan(0);
+      expect(fromRequire.names, specifier).toEqual(fromImport.names);
+    }
+  });
+});
+
+it('resolves @layercache/core/conformance from ESM in the scratch project', async () => {
+  if (core === undefined) throw new Error('@layercache/core is not in the workspace');
+  const { dir } = installedFor(core);
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "console.log(import.meta.resolve('@layercache/core/conformance'))",
+    ],
+    { cwd: dir, timeoutMs: 30_000 },
+  );
+  expect(stdout.trim()).toMatch(
+    /\/node_modules\/.*\/@layercache\/core\/dist\/conformance\/index\.js$/,
+  );
+});
