@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUnavailableError } from '../src/index.js';
+import { createCachedLayerService, isUnavailableError } from '../src/index.js';
 import { STORE_FAILURE_MESSAGE } from './support/map-store.js';
 import { createServiceFixture, DIGEST, META, REPO } from './support/service-fixture.js';
 
@@ -84,6 +84,19 @@ describe('read-through service: cache errors', () => {
 
     expect(await service.exists(REPO, DIGEST)).toBe(true);
     expect(reported).toHaveLength(1);
+  });
+
+  it('absorbs cache errors when no onError is given', async () => {
+    const { store, backend } = createServiceFixture();
+    const service = createCachedLayerService(store.cache, backend);
+    store.failing.add('contains');
+    store.failing.add('add');
+    backend.links.add(`${REPO}@${DIGEST}`);
+
+    expect(await service.exists(REPO, DIGEST)).toBe(true);
+    store.failing.delete('contains');
+    expect(await service.exists(REPO, DIGEST)).toBe(true);
+    expect(store.calls.add).toBe(1);
   });
 
   it('serves from the cache again once it recovers', async () => {

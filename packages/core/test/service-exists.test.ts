@@ -74,6 +74,16 @@ describe('read-through service: exists', () => {
     expect(reported).toEqual([]);
   });
 
+  it('passes an error the backend throws synchronously to the caller unchanged', async () => {
+    const { service, backend } = createServiceFixture();
+    const failure = backendFailure();
+    backend.exists = () => {
+      throw failure;
+    };
+
+    await expect(service.exists(REPO, DIGEST)).rejects.toBe(failure);
+  });
+
   it('rejects an invalid repository or digest before the cache or the backend is asked', async () => {
     const { service, store, backend } = createServiceFixture();
 
