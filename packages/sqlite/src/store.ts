@@ -30,6 +30,10 @@ const shared = globalThis as { [COMMITS_KEY]?: { value: number } };
 shared[COMMITS_KEY] ??= { value: 0 };
 const commits = shared[COMMITS_KEY];
 
+const OWNER_TRANSACTION =
+  'the borrowed database is inside a transaction its owner opened; commit or roll it back ' +
+  'before the tick ends, and do not hold one open across an await';
+
 interface WriteJob {
   readonly run: (now: number) => unknown;
   /** One statement: may run alone in autocommit mode. */
@@ -166,9 +170,10 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
   }
 
   function readFailed(error: unknown, action: string): Error {
+    const ours = windowOpen;
     windowOpen = false;
     try {
-      if (db.open && db.inTransaction) rollback.run();
+      if (ours && db.open && db.inTransaction) rollback.run();
     } catch {
       // The connection is unusable; the original error says why.
     }
@@ -203,17 +208,23 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       if (jobs.length === 0) return;
     }
     const now = Date.now();
+    let began = false;
     try {
+      // Only a lent connection can be here: writing inside its owner's transaction would
+      // acknowledge writes that the owner may still roll back.
+      if (db.inTransaction) throw new Error(OWNER_TRANSACTION);
       if (jobs.length === 1 && jobs[0]!.single) {
         jobs[0]!.result = jobs[0]!.run(now);
       } else {
         beginImmediate.run();
+        began = true;
         for (const job of jobs) job.result = job.run(now);
         commit.run();
       }
     } catch (cause) {
       try {
-        if (db.open && db.inTransaction) rollback.run();
+        // Only our own transaction: a lent connection's may be its owner's.
+        if (began && db.open && db.inTransaction) rollback.run();
       } catch {
         // Nothing more to undo: SQLite rolls back an interrupted transaction itself.
       }
@@ -320,10 +331,10 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
     close() {
       closed = true;
       if (sweepTimer !== undefined) clearInterval(sweepTimer);
-      if (!db.open) return;
-      // Writes already queued were accepted before close: commit them rather than drop them.
+      // Writes already queued were accepted before close: commit them rather than drop them
+      // (or, if the connection is already gone, reject them rather than leave them pending).
       flush();
-      if (owned) {
+      if (owned && db.open) {
         try {
           db.close();
         } catch (error) {

@@ -40,6 +40,21 @@ describe('a borrowed database', () => {
     }
   });
 
+  it('a write while its owner holds a transaction open is refused, not acknowledged uncommitted', async () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      await using cache = createSqliteCache({ database: db });
+      db.exec('BEGIN');
+      const write = cache.add('lent/db', digest('d'));
+      await expect(write).rejects.toMatchObject({ code: 'ERR_LAYERCACHE_UNAVAILABLE' });
+      await expect(write).rejects.toThrow(/transaction its owner opened/);
+      db.exec('ROLLBACK');
+      expect(await cache.contains('lent/db', digest('d'))).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
   it('a connection closed by its owner makes calls reject with UnavailableError, not a miss', async () => {
     const db = new BetterSqlite3(':memory:');
     const cache = createSqliteCache({ database: db });
