@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer } from './support/redis-server.js';
 import { createScratch, run, type Scratch } from './support/scratch.js';
-import { listPublishedPackages, type PublishedPackage } from './support/workspace.js';
+import { listPublishedPackages, notBuilt, type PublishedPackage } from './support/workspace.js';
 
 // Packs every published package, installs the tarballs into a project outside the workspace, and
 // loads each entry point there with `import` and with `require()` — what a consumer gets from the
@@ -12,10 +12,6 @@ import { listPublishedPackages, type PublishedPackage } from './support/workspac
 const published = listPublishedPackages();
 const built = published.filter((pkg) => pkg.missing.length === 0);
 const core = published.find((pkg) => pkg.name === '@layercache/core');
-
-function notBuilt(pkg: PublishedPackage): string {
-  return `${pkg.name} is not built: ${pkg.missing.join(', ')} missing in ${pkg.dir} — run pnpm build first`;
-}
 
 let scratch: Scratch | undefined;
 let setupFailure: unknown;

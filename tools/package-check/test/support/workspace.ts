@@ -79,3 +79,8 @@ export function listPublishedPackages(root = workspaceRoot): PublishedPackage[] 
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** Why `pkg` cannot be packed yet, in words that say what to do about it. */
+export function notBuilt(pkg: PublishedPackage): string {
+  return `${pkg.name} is not built: ${pkg.missing.join(', ')} missing in ${pkg.dir} — run pnpm build first`;
+}
