@@ -20,6 +20,15 @@ export interface LruCacheStats {
 /** A {@link LayerInfoStore} that can also report its {@link LruCacheStats}. */
 export interface LruStore extends LayerInfoStore {
   stats(): LruCacheStats;
+  /**
+   * Size of the repository index, for tests and debugging: `memberships` always equals what
+   * lru-cache holds, and no repository is indexed without a membership.
+   */
+  indexed(): {
+    readonly repositories: number;
+    readonly memberships: number;
+    readonly empty: number;
+  };
 }
 
 // Key layout. A flat `${repo}|${digest}` key would cost a string concatenation, and a hash of the
@@ -119,17 +128,19 @@ export function createLruStore(options: ResolvedLruOptions): LruStore {
         // Indexed before `set`, so that evictions `set` triggers never see this repository empty.
         repository.digests.set(digest, membership);
       }
-      // Restarts the TTL and makes the membership the most recently used.
+      // Restarts the TTL and makes the membership the most recently used. lru-cache refuses only
+      // entries above half of `maxSize`; a membership is under 600 bytes and `maxSize` at least
+      // MIN_MAX_SIZE, so the record just indexed is always stored (and later unlinked by dispose).
       memberships.set(membership, true);
     },
 
     remove(repo, digest) {
       const membership = repositories.get(repo)?.digests.get(digest);
       if (membership === undefined) return false;
-      // `delete` also answers true for an expired entry, which was not "there" any more.
+      // `delete` also answers true for an expired entry, which was not "there" any more. Its
+      // `dispose` unlinks the membership from the index.
       const live = memberships.has(membership);
       memberships.delete(membership);
-      unlink(membership);
       return live;
     },
 
@@ -158,6 +169,16 @@ export function createLruStore(options: ResolvedLruOptions): LruStore {
         metaBytes,
         bytes: membershipBytes + metaBytes,
       };
+    },
+
+    indexed() {
+      let count = 0;
+      let empty = 0;
+      for (const repository of repositories.values()) {
+        count += repository.digests.size;
+        if (repository.digests.size === 0) empty += 1;
+      }
+      return { repositories: repositories.size, memberships: count, empty };
     },
   };
 }
