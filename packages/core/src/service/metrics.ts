@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 
 /**
  * Names of the OpenTelemetry instruments the read-through service records, for dashboards and
@@ -136,38 +136,58 @@ export function createServiceMetrics(meter: Meter): ServiceMetrics {
     advice: { explicitBucketBoundaries: DURATION_BOUNDARIES },
   });
 
-  // Attribute sets are few and fixed; sharing frozen objects spares an allocation per call.
-  const attributeSets = new Map<string, Attributes>();
-  function attributes(operation: ServiceOperation, key?: string, value?: string): Attributes {
-    const id = `${operation}\0${key ?? ''}\0${value ?? ''}`;
-    let set = attributeSets.get(id);
+  // Attribute sets are few and fixed: each is built once and shared (frozen), sparing an
+  // allocation and a string key per measurement.
+  const operationSets = new Map<ServiceOperation, Attributes>();
+  const outcomeSets = new Map<ServiceOperation, Map<string, Attributes>>();
+  const cacheOperationSets = new Map<ServiceOperation, Map<string, Attributes>>();
+  const withOperation = (operation: ServiceOperation): Attributes => {
+    let set = operationSets.get(operation);
     if (set === undefined) {
-      set = Object.freeze(
-        key === undefined
-          ? { 'layercache.operation': operation }
-          : { 'layercache.operation': operation, [key]: value },
-      );
-      attributeSets.set(id, set);
+      set = Object.freeze({ 'layercache.operation': operation });
+      operationSets.set(operation, set);
     }
     return set;
-  }
-
-  const count = (counter: Counter, set: Attributes) => counter.add(1, set);
+  };
+  const withValue = (
+    sets: Map<ServiceOperation, Map<string, Attributes>>,
+    key: string,
+    operation: ServiceOperation,
+    value: string,
+  ): Attributes => {
+    let byValue = sets.get(operation);
+    if (byValue === undefined) {
+      byValue = new Map();
+      sets.set(operation, byValue);
+    }
+    let set = byValue.get(value);
+    if (set === undefined) {
+      set = Object.freeze({ 'layercache.operation': operation, [key]: value });
+      byValue.set(value, set);
+    }
+    return set;
+  };
 
   return {
     request(operation, outcome, startedAt) {
-      const set = attributes(operation, 'layercache.outcome', outcome);
-      count(requests, set);
+      const set = withValue(outcomeSets, 'layercache.outcome', operation, outcome);
+      requests.add(1, set);
       duration.record((performance.now() - startedAt) / 1000, set);
     },
     lookup(operation, found) {
-      count(found ? hits : misses, attributes(operation));
+      (found ? hits : misses).add(1, withOperation(operation));
     },
     cacheError(operation, cacheOperation) {
-      count(cacheErrors, attributes(operation, 'layercache.cache_operation', cacheOperation));
+      const set = withValue(
+        cacheOperationSets,
+        'layercache.cache_operation',
+        operation,
+        cacheOperation,
+      );
+      cacheErrors.add(1, set);
     },
     backendCall(operation, outcome) {
-      count(backendCalls, attributes(operation, 'layercache.outcome', outcome));
+      backendCalls.add(1, withValue(outcomeSets, 'layercache.outcome', operation, outcome));
     },
   };
 }

@@ -123,7 +123,7 @@ export function createCachedLayerService(
     try {
       answer = await ask();
     } catch (error) {
-      metrics.backendCall(operation, flight.signal.aborted ? 'aborted' : 'error');
+      metrics.backendCall(operation, flight.abandoned ? 'aborted' : 'error');
       throw error;
     }
     const positive = found(answer);
@@ -166,7 +166,7 @@ export function createCachedLayerService(
               'exists',
               flight,
               // Exactly `true`: anything else the backend returns is not proof of membership.
-              async () => (await backend.exists(repo, digest, { signal: flight.signal })) === true,
+              async () => (await backend.exists(repo, digest, flight.backendOptions)) === true,
               (answer) => answer,
               () => cache.add(repo, digest),
               { operation: 'add', repo, digest },
@@ -206,7 +206,7 @@ export function createCachedLayerService(
             fill(
               'stat',
               flight,
-              () => backend.stat(digest, { signal: flight.signal }),
+              () => backend.stat(digest, flight.backendOptions),
               (found) => found !== undefined && found !== null,
               (found) => cache.setMeta(digest, found!),
               { operation: 'setMeta', digest },
