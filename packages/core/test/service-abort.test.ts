@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { until } from './support/deferred.js';
+import { createCachedLayerService } from '../src/index.js';
+import { defer, until } from './support/deferred.js';
 import { createServiceFixture, DIGEST, META, REPO } from './support/service-fixture.js';
 
 describe('read-through service: abort', () => {
@@ -83,6 +84,33 @@ describe('read-through service: abort', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(backend.signals[0]?.aborted).toBe(true);
     expect(store.calls.setMeta).toBe(0);
+  });
+
+  it('gives a backend that reads its signal late an already aborted one once every caller left', async () => {
+    const { store } = createServiceFixture();
+    const gate = defer();
+    let called = 0;
+    let seen: AbortSignal | undefined;
+    const service = createCachedLayerService(store.cache, {
+      async exists(_repo, _digest, options) {
+        called += 1;
+        await gate.promise;
+        seen = options?.signal;
+        return true;
+      },
+      stat: async () => undefined,
+    });
+    const controller = new AbortController();
+    const reason = new Error('caller left');
+    const call = service.exists(REPO, DIGEST, { signal: controller.signal });
+    await until(() => called === 1);
+    controller.abort(reason);
+    await expect(call).rejects.toBe(reason);
+
+    gate.resolve();
+    await until(() => seen !== undefined);
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBe(reason);
   });
 
   it('rejects an already aborted call without asking the cache or the backend', async () => {
