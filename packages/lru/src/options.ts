@@ -22,7 +22,7 @@ export interface LruCacheOptions {
    * is only allowed together with `maxSize`.
    *
    * lru-cache preallocates bookkeeping arrays of this length, so do not pass a huge number "to be
-   * safe": bound by `maxSize` instead.
+   * safe": at most 2^24 is accepted; bound a larger cache by `maxSize` instead.
    *
    * Default: `10_000` (the Go registry's default bound), that is up to 10,000 memberships plus
    * 10,000 metas.
