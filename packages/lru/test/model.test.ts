@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLruCache, type LruLayerInfoCache, MIN_MAX_SIZE } from '../src/index.js';
 
+// Thousands of operations: generous on the shared 2-core machines, where load varies a lot.
+const SLOW = { timeout: 60_000 };
+
 // Random workloads against reference models. Small universes and tiny bounds, so that nearly
 // every run evicts and expires; a fixed seed, so that a failure reproduces.
 const SEED = 20261128;
@@ -126,147 +129,155 @@ afterEach(() => {
 });
 
 describe('model-based checks', () => {
-  it('bounded by max, with and without TTL, every answer is exactly what an LRU list gives', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 6 }),
-        fc.option(fc.constantFrom(1000, 3000), { nil: undefined }),
-        operations(REPOS, DIGESTS, fc.constantFrom('/a', '/b', '/層')),
-        async (max, ttlMs, ops) => {
-          let now = START;
-          vi.setSystemTime(now);
-          await using cache = createLruCache({ max, ttlMs });
-          const memberships = new LruModel<true>(max, ttlMs);
-          const metas = new LruModel<LayerMeta>(max, ttlMs);
-          for (const [step, o] of ops.entries()) {
-            const where = `step ${step}: ${JSON.stringify(o)}`;
-            switch (o.op) {
-              case 'contains':
-                expect(await cache.contains(o.repo, o.digest), where).toBe(
-                  memberships.get(`${o.repo} ${o.digest}`, now) === true,
-                );
-                break;
-              case 'add':
-                await cache.add(o.repo, o.digest);
-                memberships.set(`${o.repo} ${o.digest}`, true, now);
-                break;
-              case 'remove':
-                expect(await cache.remove(o.repo, o.digest), where).toBe(
-                  memberships.delete(`${o.repo} ${o.digest}`, now),
-                );
-                break;
-              case 'meta':
-                expect(await metaOf(cache, o.digest), where).toEqual(metas.get(o.digest, now));
-                break;
-              case 'setMeta':
-                await cache.setMeta(o.digest, o.meta);
-                metas.set(o.digest, o.meta, now);
-                break;
-              case 'deleteMeta':
-                expect(await cache.deleteMeta(o.digest), where).toBe(metas.delete(o.digest, now));
-                break;
-              case 'clear':
-                await cache.clear();
-                memberships.clear();
-                metas.clear();
-                break;
-              case 'tick':
-                now += o.ms;
-                vi.setSystemTime(now);
-                break;
+  it(
+    'bounded by max, with and without TTL, every answer is exactly what an LRU list gives',
+    SLOW,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 6 }),
+          fc.option(fc.constantFrom(1000, 3000), { nil: undefined }),
+          operations(REPOS, DIGESTS, fc.constantFrom('/a', '/b', '/層')),
+          async (max, ttlMs, ops) => {
+            let now = START;
+            vi.setSystemTime(now);
+            await using cache = createLruCache({ max, ttlMs });
+            const memberships = new LruModel<true>(max, ttlMs);
+            const metas = new LruModel<LayerMeta>(max, ttlMs);
+            for (const [step, o] of ops.entries()) {
+              const where = `step ${step}: ${JSON.stringify(o)}`;
+              switch (o.op) {
+                case 'contains':
+                  expect(await cache.contains(o.repo, o.digest), where).toBe(
+                    memberships.get(`${o.repo} ${o.digest}`, now) === true,
+                  );
+                  break;
+                case 'add':
+                  await cache.add(o.repo, o.digest);
+                  memberships.set(`${o.repo} ${o.digest}`, true, now);
+                  break;
+                case 'remove':
+                  expect(await cache.remove(o.repo, o.digest), where).toBe(
+                    memberships.delete(`${o.repo} ${o.digest}`, now),
+                  );
+                  break;
+                case 'meta':
+                  expect(await metaOf(cache, o.digest), where).toEqual(metas.get(o.digest, now));
+                  break;
+                case 'setMeta':
+                  await cache.setMeta(o.digest, o.meta);
+                  metas.set(o.digest, o.meta, now);
+                  break;
+                case 'deleteMeta':
+                  expect(await cache.deleteMeta(o.digest), where).toBe(metas.delete(o.digest, now));
+                  break;
+                case 'clear':
+                  await cache.clear();
+                  memberships.clear();
+                  metas.clear();
+                  break;
+                case 'tick':
+                  now += o.ms;
+                  vi.setSystemTime(now);
+                  break;
+              }
+              expect(cache.stats.memberships, where).toBe(memberships.size);
+              expect(cache.stats.metas, where).toBe(metas.size);
             }
-            expect(cache.stats.memberships, where).toBe(memberships.size);
-            expect(cache.stats.metas, where).toBe(metas.size);
-          }
-        },
-      ),
-      { seed: SEED, numRuns: RUNS },
-    );
-  });
+          },
+        ),
+        { seed: SEED, numRuns: RUNS },
+      );
+    },
+  );
 
-  it('bounded by bytes, an evicted or expired entry never answers again, nor does a stale meta', async () => {
-    // Long repository names and paths make byte eviction frequent. This model cannot predict
-    // which entry goes first, so it learns evictions from the answers: once a membership was
-    // seen missing, only an `add` of that very membership may bring it back.
-    const repos = [...REPOS, `${'x'.repeat(200)}/y`];
-    const digests = Array.from({ length: 12 }, (_, i) => digest(`bytes-${i}`));
-    const path = fc.oneof(
-      fc.constantFrom('/short', '/層'),
-      fc.integer({ min: 1000, max: 4000 }).map((n) => `/${'p'.repeat(n)}`),
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.option(fc.constantFrom(1000, 3000), { nil: undefined }),
-        operations(repos, digests, path),
-        async (ttlMs, ops) => {
-          let now = START;
-          vi.setSystemTime(now);
-          await using cache = createLruCache({ max: Infinity, maxSize: MIN_MAX_SIZE, ttlMs });
-          // What the cache may still hold, and when it was last written.
-          const held = new Map<string, number>();
-          const metas = new Map<string, { meta: LayerMeta; written: number }>();
-          const alive = (written: number) => ttlMs === undefined || now - written <= ttlMs;
-          for (const [step, o] of ops.entries()) {
-            const where = `step ${step}: ${JSON.stringify(o).slice(0, 200)}`;
-            const key = 'repo' in o ? `${o.repo} ${o.digest}` : '';
-            switch (o.op) {
-              case 'contains': {
-                const written = held.get(key);
-                const found = await cache.contains(o.repo, o.digest);
-                if (found) expect(written !== undefined && alive(written), where).toBe(true);
-                else held.delete(key); // evicted or expired: it stays gone until added again
-                break;
-              }
-              case 'add':
-                await cache.add(o.repo, o.digest);
-                held.set(key, now);
-                break;
-              case 'remove': {
-                const written = held.get(key);
-                const removed = await cache.remove(o.repo, o.digest);
-                if (removed) expect(written !== undefined && alive(written), where).toBe(true);
-                held.delete(key);
-                break;
-              }
-              case 'meta': {
-                const expected = metas.get(o.digest);
-                const found = await metaOf(cache, o.digest);
-                if (found === undefined) metas.delete(o.digest);
-                else {
-                  expect(expected !== undefined && alive(expected.written), where).toBe(true);
-                  expect(found, where).toEqual(expected?.meta);
+  it(
+    'bounded by bytes, an evicted or expired entry never answers again, nor does a stale meta',
+    SLOW,
+    async () => {
+      // Long repository names and paths make byte eviction frequent. This model cannot predict
+      // which entry goes first, so it learns evictions from the answers: once a membership was
+      // seen missing, only an `add` of that very membership may bring it back.
+      const repos = [...REPOS, `${'x'.repeat(200)}/y`];
+      const digests = Array.from({ length: 12 }, (_, i) => digest(`bytes-${i}`));
+      const path = fc.oneof(
+        fc.constantFrom('/short', '/層'),
+        fc.integer({ min: 1000, max: 4000 }).map((n) => `/${'p'.repeat(n)}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.option(fc.constantFrom(1000, 3000), { nil: undefined }),
+          operations(repos, digests, path),
+          async (ttlMs, ops) => {
+            let now = START;
+            vi.setSystemTime(now);
+            await using cache = createLruCache({ max: Infinity, maxSize: MIN_MAX_SIZE, ttlMs });
+            // What the cache may still hold, and when it was last written.
+            const held = new Map<string, number>();
+            const metas = new Map<string, { meta: LayerMeta; written: number }>();
+            const alive = (written: number) => ttlMs === undefined || now - written <= ttlMs;
+            for (const [step, o] of ops.entries()) {
+              const where = `step ${step}: ${JSON.stringify(o).slice(0, 200)}`;
+              const key = 'repo' in o ? `${o.repo} ${o.digest}` : '';
+              switch (o.op) {
+                case 'contains': {
+                  const written = held.get(key);
+                  const found = await cache.contains(o.repo, o.digest);
+                  if (found) expect(written !== undefined && alive(written), where).toBe(true);
+                  else held.delete(key); // evicted or expired: it stays gone until added again
+                  break;
                 }
-                break;
-              }
-              case 'setMeta':
-                await cache.setMeta(o.digest, o.meta);
-                metas.set(o.digest, { meta: o.meta, written: now });
-                break;
-              case 'deleteMeta': {
-                const expected = metas.get(o.digest);
-                if (await cache.deleteMeta(o.digest)) {
-                  expect(expected !== undefined && alive(expected.written), where).toBe(true);
+                case 'add':
+                  await cache.add(o.repo, o.digest);
+                  held.set(key, now);
+                  break;
+                case 'remove': {
+                  const written = held.get(key);
+                  const removed = await cache.remove(o.repo, o.digest);
+                  if (removed) expect(written !== undefined && alive(written), where).toBe(true);
+                  held.delete(key);
+                  break;
                 }
-                metas.delete(o.digest);
-                break;
+                case 'meta': {
+                  const expected = metas.get(o.digest);
+                  const found = await metaOf(cache, o.digest);
+                  if (found === undefined) metas.delete(o.digest);
+                  else {
+                    expect(expected !== undefined && alive(expected.written), where).toBe(true);
+                    expect(found, where).toEqual(expected?.meta);
+                  }
+                  break;
+                }
+                case 'setMeta':
+                  await cache.setMeta(o.digest, o.meta);
+                  metas.set(o.digest, { meta: o.meta, written: now });
+                  break;
+                case 'deleteMeta': {
+                  const expected = metas.get(o.digest);
+                  if (await cache.deleteMeta(o.digest)) {
+                    expect(expected !== undefined && alive(expected.written), where).toBe(true);
+                  }
+                  metas.delete(o.digest);
+                  break;
+                }
+                case 'clear':
+                  await cache.clear();
+                  held.clear();
+                  metas.clear();
+                  break;
+                case 'tick':
+                  now += o.ms;
+                  vi.setSystemTime(now);
+                  break;
               }
-              case 'clear':
-                await cache.clear();
-                held.clear();
-                metas.clear();
-                break;
-              case 'tick':
-                now += o.ms;
-                vi.setSystemTime(now);
-                break;
+              const { membershipBytes, metaBytes } = cache.stats;
+              expect(membershipBytes, where).toBeLessThanOrEqual(MIN_MAX_SIZE / 2);
+              expect(metaBytes, where).toBeLessThanOrEqual(MIN_MAX_SIZE / 2);
             }
-            const { membershipBytes, metaBytes } = cache.stats;
-            expect(membershipBytes, where).toBeLessThanOrEqual(MIN_MAX_SIZE / 2);
-            expect(metaBytes, where).toBeLessThanOrEqual(MIN_MAX_SIZE / 2);
-          }
-        },
-      ),
-      { seed: SEED, numRuns: RUNS },
-    );
-  });
+          },
+        ),
+        { seed: SEED, numRuns: RUNS },
+      );
+    },
+  );
 });
