@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer } from './support/redis-server.js';
 import { createScratch, run, type Scratch } from './support/scratch.js';
-import { listPublishedPackages, notBuilt, type PublishedPackage } from './support/workspace.js';
+import {
+  listPublishedPackages,
+  notBuilt,
+  type PublishedPackage,
+  workspaceRoot,
+} from './support/workspace.js';
 
 // Packs every published package, installs the tarballs into a project outside the workspace, and
 // loads each entry point there with `import` and with `require()` — what a consumer gets from the
@@ -58,6 +63,11 @@ function installedFor(pkg: PublishedPackage): Scratch {
   return scratch;
 }
 
+/** A command-line tool installed at the workspace root (publint, attw). */
+function bin(name: string): string {
+  return join(workspaceRoot, 'node_modules', '.bin', name);
+}
+
 type Report = Record<string, { names?: string[]; resolved?: string }>;
 
 async function load(dir: string, script: string, specifiers: readonly string[]): Promise<Report> {
@@ -86,12 +96,13 @@ it('finds the five published packages of the design', () => {
   );
 });
 
-describe.each(published)('$name', (pkg) => {
+// Each package's checks are child processes: running them side by side hides their start-up.
+describe.concurrent.each(published)('$name', (pkg) => {
   it('has the built files its exports point at', () => {
     if (pkg.missing.length > 0) throw new Error(notBuilt(pkg));
   });
 
-  it('packs a package.json with real versions instead of workspace: ranges', () => {
+  it('packs a package.json with real versions instead of workspace: ranges', ({ expect }) => {
     const { dir } = installedFor(pkg);
     const manifest = readFileSync(
       join(dir, 'node_modules', ...pkg.name.split('/'), 'package.json'),
@@ -100,7 +111,25 @@ describe.each(published)('$name', (pkg) => {
     expect(manifest).not.toContain('workspace:');
   });
 
-  it('loads the same names with import and require(), and a real call works both ways', async () => {
+  it('passes publint --strict on its tarball', async () => {
+    const tarball = installedFor(pkg).tarballs.get(pkg.name)!;
+    await run(bin('publint'), ['run', tarball, '--strict'], {
+      cwd: workspaceRoot,
+      timeoutMs: 60_000,
+    });
+  });
+
+  it('passes attw --profile esm-only on its tarball (types resolve for ESM and bundlers)', async () => {
+    const tarball = installedFor(pkg).tarballs.get(pkg.name)!;
+    await run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color'], {
+      cwd: workspaceRoot,
+      timeoutMs: 90_000,
+    });
+  });
+
+  it('loads the same names with import and require(), and a real call works both ways', async ({
+    expect,
+  }) => {
     const { dir } = installedFor(pkg);
     const [esm, cjs] = await Promise.all([
       load(dir, 'load.mjs', pkg.specifiers),
