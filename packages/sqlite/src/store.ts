@@ -143,7 +143,14 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
   function endWindow(): void {
     if (!windowOpen) return;
     windowOpen = false;
-    if (db.inTransaction) commit.run();
+    if (!db.inTransaction) return;
+    try {
+      commit.run();
+    } catch {
+      // Ending a read-only transaction cannot lose anything; make sure it is gone so the next
+      // write can begin its own.
+      if (db.inTransaction) rollback.run();
+    }
   }
 
   // Opens (or keeps) the tick's read snapshot before a read.
@@ -182,13 +189,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
 
   // Commits the queued writes in one transaction and settles their callers.
   function flush(): void {
-    if (windowOpen) {
-      try {
-        endWindow();
-      } catch {
-        windowOpen = false;
-      }
-    }
+    endWindow();
     while (queue.length > 0) {
       const batch = queue.length <= MAX_WRITE_BATCH ? queue : queue.slice(0, MAX_WRITE_BATCH);
       queue = batch === queue ? [] : queue.slice(MAX_WRITE_BATCH);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type LayerCacheError } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
@@ -57,6 +57,19 @@ describe('opening a file that cannot be used', () => {
     expect(error.message).toContain(filename);
     expect(error.message).toContain('What to do');
   });
+
+  it.skipIf(process.getuid?.() === 0)(
+    'a directory without write permission is refused with UnavailableError (skipped as root, who may write anyway)',
+    () => {
+      const locked = tmp.file('read-only-dir');
+      mkdirSync(locked, { mode: 0o500 });
+      const filename = join(locked, 'cache.sqlite');
+      const error = openError({ filename });
+      expect(error.code).toBe(ErrorCode.Unavailable);
+      expect(error.message).toContain(filename);
+      expect(error.message).toContain('What to do');
+    },
+  );
 
   it('a file from a newer schema version is refused, not guessed at', () => {
     const filename = tmp.file('future.sqlite');

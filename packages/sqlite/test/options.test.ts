@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@layercache/core';
@@ -71,6 +71,28 @@ describe('options', () => {
       expect(check.pragma('journal_mode', { simple: true })).toBe('wal');
       check.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with no filename, creates its directory and file in the XDG cache directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layercache-sqlite-xdg-'));
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = dir;
+    try {
+      const cache = createSqliteCache();
+      await cache.add('default/location', `sha256:${'1'.repeat(64)}`);
+      await cache.close();
+      const filename = join(dir, 'layercache', 'layercache.sqlite');
+      expect(statSync(join(dir, 'layercache')).mode & 0o777).toBe(0o700);
+      const check = new BetterSqlite3(filename, { readonly: true });
+      expect(check.prepare('SELECT repo FROM layercache_links').pluck().all()).toEqual([
+        'default/location',
+      ]);
+      check.close();
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
       rmSync(dir, { recursive: true, force: true });
     }
   });
