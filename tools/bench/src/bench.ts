@@ -1,1 +1,188 @@
-console.log('layercache bench: coming soon (see issue "The main job: pnpm demo").');
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Subject } from './adapters/types.js';
+import { checkTargets, redisPairsPerSecond } from './bench/analysis.js';
+import { createDataset } from './bench/dataset.js';
+import { measureFootprint } from './bench/footprint.js';
+import { measureCells } from './bench/measure.js';
+import { fill, OPERATIONS, verify } from './bench/operations.js';
+import { BENCH_USAGE, parseBenchArgs } from './bench/options.js';
+import {
+  hasRedisBenchmark,
+  redisBenchmarkRuns,
+  runRedisBenchmark,
+} from './bench/redis-benchmark.js';
+import type { BenchResults, FootprintResult, RedisBenchmarkResult } from './bench/results.js';
+import { loadLineup } from './bench/subjects.js';
+import { GO_REGISTRY_REFERENCE } from './bench/targets.js';
+import { errorMessage, runCommand } from './cli/args.js';
+import { withInterruptCleanup } from './cli/interrupt.js';
+import { createProgress } from './cli/progress.js';
+import { createRunContext } from './context.js';
+import { renderChart } from './report/chart.js';
+import { renderConsole } from './report/console.js';
+import { renderMarkdown } from './report/markdown.js';
+
+const CONCURRENCIES = [1, 64] as const;
+
+/** `bench/results` at the repository root (this file is tools/bench/dist/bench.js). */
+const DEFAULT_OUT = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+
+async function main(argv: readonly string[]): Promise<void> {
+  const options = parseBenchArgs(argv);
+  if (options.help) {
+    process.stdout.write(BENCH_USAGE);
+    return;
+  }
+  const startedAt = new Date();
+  const loadAverage = loadavg();
+  const context = await createRunContext(
+    options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl },
+  );
+  const progress = createProgress();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const live = new Map<string, Subject>();
+  const closeAll = async () => {
+    const open = [...live.values()];
+    live.clear();
+    await Promise.allSettled(open.map((s) => s.close()));
+  };
+
+  const results = await withInterruptCleanup(
+    async (): Promise<BenchResults> => {
+      log(`bench: loading ${options.adapters.join(', ')} and their baselines and peers…`);
+      const { lineup, instances } = await loadLineup(options.adapters, context);
+      for (const [label, subject] of instances) live.set(label, subject);
+      for (const s of lineup.skipped) log(`bench: skipped ${s.name}: ${s.reason}`);
+
+      const data = createDataset(options.keys);
+      progress.start('preloading', live.size);
+      for (const [label, subject] of [...live]) {
+        try {
+          await fill(subject, data);
+          await verify(subject, data);
+        } catch (error) {
+          lineup.skipped.push({ name: label, reason: `preload failed: ${errorMessage(error)}` });
+          live.delete(label);
+          await subject.close().catch(() => {});
+        }
+        progress.increment();
+      }
+      progress.stop();
+
+      const cells = await measureCells({
+        subjects: live,
+        data,
+        operations: OPERATIONS,
+        concurrencies: CONCURRENCIES,
+        durationMs: options.durationMs,
+        rounds: options.rounds,
+        progress,
+      });
+      await closeAll();
+
+      let redisBenchmark: RedisBenchmarkResult[] = [];
+      if (lineup.groups.has('redis') && !options.skipRedisBenchmark) {
+        if (hasRedisBenchmark()) {
+          const { url } = await context.redis();
+          progress.start('redis-benchmark', redisBenchmarkRuns(CONCURRENCIES));
+          try {
+            redisBenchmark = await runRedisBenchmark({
+              url,
+              keyPrefix: context.keyPrefix,
+              concurrencies: CONCURRENCIES,
+              durationMs: options.durationMs * options.rounds,
+              onRun: () => progress.increment(),
+            });
+          } catch (error) {
+            lineup.skipped.push({ name: 'redis-benchmark', reason: errorMessage(error) });
+          } finally {
+            progress.stop();
+          }
+        } else {
+          lineup.skipped.push({ name: 'redis-benchmark', reason: 'not installed (not on PATH)' });
+        }
+      }
+
+      const footprints: FootprintResult[] = [];
+      if (!options.skipMemory) {
+        const measured = lineup.entries.filter(
+          (e) => e.role !== 'peer' && cells.some((c) => c.subject === e.label && !c.error),
+        );
+        progress.start('memory per 100k', measured.length);
+        for (const entry of measured) {
+          try {
+            const result = await measureFootprint(entry.label, entry.create, options.memoryEntries);
+            if (result !== undefined) footprints.push(result);
+          } catch (error) {
+            lineup.skipped.push({ name: `${entry.label} memory`, reason: errorMessage(error) });
+          }
+          progress.increment();
+        }
+        progress.stop();
+      }
+
+      const targets = checkTargets(lineup, cells, redisBenchmark);
+      const ours = redisPairsPerSecond(cells);
+      const cpuList = cpus();
+      return {
+        schema: 1,
+        date: startedAt.toISOString(),
+        command: ['pnpm bench', ...(argv[0] === '--' ? argv.slice(1) : argv)].join(' '),
+        machine: {
+          node: process.version,
+          platform: `${process.platform} ${process.arch}`,
+          cpus: cpuList.length,
+          cpuModel: (cpuList[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' ').trim(),
+          memoryGiB: Math.round(totalmem() / 2 ** 30),
+          loadAverage,
+        },
+        settings: {
+          quick: options.quick,
+          durationMs: options.durationMs,
+          rounds: options.rounds,
+          keys: options.keys,
+          memoryEntries: options.memoryEntries,
+          concurrencies: CONCURRENCIES,
+          operations: OPERATIONS,
+        },
+        skipped: lineup.skipped,
+        subjects: lineup.entries.map(({ label, role, adapters }) => ({ label, role, adapters })),
+        cells,
+        footprints,
+        redisBenchmark,
+        targets,
+        goReference: {
+          ...GO_REGISTRY_REFERENCE,
+          ours,
+          ratio: ours === undefined ? undefined : ours / GO_REGISTRY_REFERENCE.pairsPerSecond,
+        },
+      };
+    },
+    async () => {
+      progress.stop();
+      try {
+        await closeAll();
+      } finally {
+        await context.dispose();
+      }
+    },
+  );
+
+  const out = resolve(options.out ?? DEFAULT_OUT);
+  await mkdir(out, { recursive: true });
+  await Promise.all([
+    writeFile(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`),
+    writeFile(join(out, 'latest.md'), renderMarkdown(results)),
+    writeFile(join(out, 'chart.svg'), renderChart(results)),
+  ]);
+  process.stdout.write(
+    options.json ? `${JSON.stringify(results, null, 2)}\n` : renderConsole(results),
+  );
+  if (!options.json)
+    process.stdout.write(`\nwrote ${join(out, 'latest.md')}, latest.json, chart.svg\n`);
+}
+
+await runCommand('bench', main);

@@ -29,10 +29,10 @@ export const sqliteAdapter: AdapterModule = {
   async createBaseline(context, id) {
     const filename = join(context.tmpDir, `${id}.sqlite`);
     const db = new Database(filename);
-    // The settings a careful user picks for a shared cache file: WAL so readers never block the
-    // writer, NORMAL sync (durable across process crashes, which is all a cache needs).
+    // The same kind of file as the adapter's default: WAL, and synchronous FULL (every commit is
+    // on disk before it returns). Comparing at different durability would measure fsync, not code.
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma('synchronous = FULL');
     db.exec(`
       CREATE TABLE links (repo TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (repo, digest)) WITHOUT ROWID;
       CREATE TABLE metas (digest TEXT PRIMARY KEY, path TEXT NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
@@ -62,6 +62,14 @@ export const sqliteAdapter: AdapterModule = {
         setMetaStmt.run(digest, meta.path, meta.length);
       },
       footprint: sqliteFileProbe(filename),
+      async bulk(work) {
+        db.exec('BEGIN');
+        try {
+          await work();
+        } finally {
+          db.exec('COMMIT');
+        }
+      },
       async close() {
         db.close();
         await removeSqliteFiles(filename);

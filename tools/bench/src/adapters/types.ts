@@ -53,6 +53,11 @@ export interface Subject {
   meta(digest: string): Promise<LayerMeta | undefined>;
   setMeta(digest: string, meta: LayerMeta): Promise<void>;
   readonly footprint?: FootprintProbe;
+  /**
+   * Runs the (unmeasured) preload inside one transaction, for subjects whose every autocommit
+   * write is an fsync: setup speed only, never used while measuring.
+   */
+  bulk?(work: () => Promise<void>): Promise<void>;
   /** Releases everything, deleting what it wrote (files, its own Redis keys). */
   close(): Promise<void>;
 }

@@ -1,5 +1,10 @@
 import Keyv from 'keyv';
-import { heapFootprint, type PeerModule } from '../adapters/types.js';
+import {
+  type FootprintProbe,
+  heapFootprint,
+  type PeerModule,
+  type Subject,
+} from '../adapters/types.js';
 
 /** Keyv with its default in-memory `Map` store: what an in-process user would otherwise reach for. */
 export const keyvMapPeer: PeerModule = {
@@ -17,9 +22,10 @@ export const keyvMapPeer: PeerModule = {
 export function keyvSubject(
   label: string,
   keyv: Keyv,
-  footprint: import('../adapters/types.js').FootprintProbe,
+  footprint: FootprintProbe,
   cleanup: () => Promise<void> = async () => {},
-) {
+  bulk?: (work: () => Promise<void>) => Promise<void>,
+): Subject {
   return {
     label,
     role: 'peer' as const,
@@ -36,6 +42,7 @@ export function keyvSubject(
       await keyv.set(`meta:${digest}`, { path: meta.path, length: meta.length });
     },
     footprint,
+    ...(bulk === undefined ? {} : { bulk }),
     async close() {
       try {
         await keyv.clear();

@@ -15,8 +15,22 @@ export const keyvSqlitePeer: PeerModule = {
     const keyv = new Keyv({ store, throwOnErrors: true });
     // Create the table now so the first timed call does not pay for it.
     await keyv.set('warm', true);
-    return keyvSubject('Keyv + @keyv/sqlite', keyv, sqliteFileProbe(filename), () =>
-      removeSqliteFiles(filename),
+    // sqlite3 runs every statement on the one connection in order, so BEGIN … COMMIT around the
+    // preload's sets makes it one transaction.
+    const bulk = async (work: () => Promise<void>) => {
+      await store.query('BEGIN');
+      try {
+        await work();
+      } finally {
+        await store.query('COMMIT');
+      }
+    };
+    return keyvSubject(
+      'Keyv + @keyv/sqlite',
+      keyv,
+      sqliteFileProbe(filename),
+      () => removeSqliteFiles(filename),
+      bulk,
     );
   },
 };

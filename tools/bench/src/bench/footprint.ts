@@ -1,0 +1,76 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Subject } from '../adapters/types.js';
+import { errorMessage } from '../cli/args.js';
+import { blobDataPath } from '../storage/layout.js';
+import { sha256Digest } from '../workload/digests.js';
+import type { FootprintResult } from './results.js';
+
+// A full GC before each heap reading, without asking the user to run node with --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+async function heapUsed(): Promise<number> {
+  // Twice, with a turn of the event loop between, so weak and finalizable objects are gone too.
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Storage taken by `entries` memberships (over 1,000 repositories) and `entries` metas, read by
+ * the subject's probe before and after, and scaled to 100,000 of each. Digests and paths are
+ * created fresh for each insert, so a heap measurement counts what the cache keeps, not strings
+ * the benchmark holds anyway.
+ */
+export async function measureFootprint(
+  label: string,
+  create: () => Promise<Subject>,
+  entries: number,
+): Promise<FootprintResult | undefined> {
+  const subject = await create();
+  const probe = subject.footprint;
+  if (probe === undefined) {
+    await subject.close();
+    return undefined;
+  }
+  const read = probe.kind === 'heap' ? heapUsed : () => probe.read();
+  try {
+    const repos = Array.from({ length: 1000 }, (_, r) => `team-${r % 13}/service-${r}`);
+    const before = await read();
+    let next = 0;
+    const worker = async () => {
+      while (next < entries) {
+        const k = next++;
+        const digest = sha256Digest(`footprint:${k}`);
+        await subject.add(repos[k % repos.length]!, digest);
+        await subject.setMeta(digest, { path: `/${blobDataPath(digest)}`, length: 1024 + k });
+      }
+    };
+    const all = async () => {
+      await Promise.all(Array.from({ length: 64 }, worker));
+    };
+    await (subject.bulk ? subject.bulk(all) : all());
+    const after = await read();
+    const bytes = Math.max(0, after - before);
+    return {
+      subject: label,
+      kind: probe.kind,
+      entries,
+      bytes,
+      bytesPer100k: Math.round((bytes * 100_000) / entries),
+    };
+  } catch (error) {
+    return {
+      subject: label,
+      kind: probe.kind,
+      entries,
+      bytes: 0,
+      bytesPer100k: 0,
+      error: errorMessage(error),
+    };
+  } finally {
+    await subject.close();
+  }
+}
