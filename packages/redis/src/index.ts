@@ -41,7 +41,10 @@ export {
  */
 export function createRedisCache(options: RedisCacheOptions): LayerInfoCache {
   const resolved = resolveOptions(options);
-  return createLayerInfoCache(createRedisStore(openConnection(options), resolved), {
-    name: 'redis',
-  });
+  return createLayerInfoCache(
+    createRedisStore(openConnection(options, resolved.commandTimeoutMs), resolved),
+    {
+      name: 'redis',
+    },
+  );
 }

@@ -112,10 +112,9 @@ describe('outage and recovery', () => {
     try {
       await admin.client('PAUSE', 1500, 'ALL');
       const started = performance.now();
-      await expect(cache.contains('team/a', d)).rejects.toMatchObject({
-        code: ErrorCode.Unavailable,
-        cause: { name: 'RedisTimeoutError' },
-      });
+      const error = await cache.contains('team/a', d).catch((e: unknown) => e as Error);
+      expect(error).toMatchObject({ code: ErrorCode.Unavailable });
+      expect((error as Error).message).toMatch(/timed out|did not answer/);
       expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT - 5);
       expect(performance.now() - started).toBeLessThan(BOUND);
       await admin.client('UNPAUSE');
