@@ -68,13 +68,15 @@ export interface FlightTable<T> {
  * so nothing of an answer is kept once it has been delivered.
  */
 export function createFlightTable<T>(): FlightTable<T> {
-  const byDigest = new Map<string, Map<string, FlightState<T>>>();
+  // One flat map: a nested digest → slot map would allocate and drop an inner map for nearly
+  // every miss. Finding every flight of a digest (`lose` without a slot, i.e. `forget`) scans the
+  // flights in progress instead, which are few and bounded by the callers' concurrency.
+  const flights = new Map<string, FlightState<T>>();
+  const keyOf = (digest: string, slot: string) => `${slot} ${digest}`;
 
   function detach(flight: FlightState<T>): void {
-    const slots = byDigest.get(flight.digest);
-    if (slots === undefined || slots.get(flight.slot) !== flight) return;
-    slots.delete(flight.slot);
-    if (slots.size === 0) byDigest.delete(flight.digest);
+    const key = keyOf(flight.digest, flight.slot);
+    if (flights.get(key) === flight) flights.delete(key);
   }
 
   function start(
@@ -116,12 +118,7 @@ export function createFlightTable<T>(): FlightTable<T> {
     // Every caller attaches its own handlers; this one only keeps a call that every caller left
     // from surfacing as an unhandled rejection.
     flight.outcome.catch(() => {});
-    let slots = byDigest.get(digest);
-    if (slots === undefined) {
-      slots = new Map();
-      byDigest.set(digest, slots);
-    }
-    slots.set(slot, flight);
+    flights.set(keyOf(digest, slot), flight);
     return flight;
   }
 
@@ -163,17 +160,18 @@ export function createFlightTable<T>(): FlightTable<T> {
   return {
     join(digest, slot, work, signal, writable) {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const flight = byDigest.get(digest)?.get(slot) ?? start(digest, slot, work);
+      const flight = flights.get(keyOf(digest, slot)) ?? start(digest, slot, work);
       if (!writable) flight.writable = false;
       return wait(flight, signal);
     },
 
     async lose(digest, slot) {
-      const slots = byDigest.get(digest);
-      if (slots === undefined) return;
-      const flights = slot === undefined ? [...slots.values()] : [slots.get(slot)];
+      const losing =
+        slot === undefined
+          ? [...flights.values()].filter((flight) => flight.digest === digest)
+          : [flights.get(keyOf(digest, slot))];
       const writes: Promise<void>[] = [];
-      for (const flight of flights) {
+      for (const flight of losing) {
         if (flight === undefined) continue;
         flight.writable = false;
         detach(flight);
