@@ -7,7 +7,7 @@ import { checkTargets, redisPairsPerSecond } from './bench/analysis.js';
 import { createDataset } from './bench/dataset.js';
 import { measureFootprint } from './bench/footprint.js';
 import { measureCells } from './bench/measure.js';
-import { fill, OPERATIONS, verify } from './bench/operations.js';
+import { fill, OPERATIONS, QUICK_OPERATIONS, verify } from './bench/operations.js';
 import { BENCH_USAGE, parseBenchArgs } from './bench/options.js';
 import {
   hasRedisBenchmark,
@@ -72,16 +72,21 @@ async function main(argv: readonly string[]): Promise<void> {
       }
       progress.stop();
 
+      const operations = options.quick ? QUICK_OPERATIONS : OPERATIONS;
+      const phaseStart = performance.now();
       const cells = await measureCells({
         subjects: live,
         data,
-        operations: OPERATIONS,
+        operations,
         concurrencies: CONCURRENCIES,
         durationMs: options.durationMs,
         rounds: options.rounds,
         progress,
       });
       await closeAll();
+      log(
+        `bench: measured ${cells.length} cells in ${((performance.now() - phaseStart) / 1000).toFixed(1)} s`,
+      );
 
       let redisBenchmark: RedisBenchmarkResult[] = [];
       if (lineup.groups.has('redis') && !options.skipRedisBenchmark) {
@@ -146,7 +151,7 @@ async function main(argv: readonly string[]): Promise<void> {
           keys: options.keys,
           memoryEntries: options.memoryEntries,
           concurrencies: CONCURRENCIES,
-          operations: OPERATIONS,
+          operations,
         },
         skipped: lineup.skipped,
         subjects: lineup.entries.map(({ label, role, adapters }) => ({ label, role, adapters })),

@@ -13,6 +13,14 @@ export const OPERATIONS = [
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
+/** What `--quick` measures: one read, one write, the registry's pair and the targets' mix. */
+export const QUICK_OPERATIONS: readonly OperationName[] = [
+  'contains-hit',
+  'setMeta',
+  'stat-pair',
+  'read-heavy-mix',
+];
+
 /** What each operation does, for the report. */
 export const OPERATION_NOTES: Readonly<Record<OperationName, string>> = {
   'contains-hit': '`contains` of a membership that exists',

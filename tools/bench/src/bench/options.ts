@@ -4,7 +4,7 @@ import { integerFlag, parseFlags, UsageError } from '../cli/args.js';
 /** Settings of a full run and of `--quick` (CI: proves it works in well under a minute). */
 export const BENCH_PRESETS = {
   full: { durationMs: 300, rounds: 3, keys: 10_000, memoryEntries: 100_000 },
-  quick: { durationMs: 50, rounds: 1, keys: 1_000, memoryEntries: 5_000 },
+  quick: { durationMs: 50, rounds: 1, keys: 1_000, memoryEntries: 2_000 },
 } as const;
 
 const FLAGS = {
@@ -27,7 +27,7 @@ export const BENCH_USAGE = `Usage: pnpm bench [-- flags]   (or: node tools/bench
 Measures every adapter beside its raw backend and the peers a user would otherwise pick,
 interleaved in one run, and writes bench/results/latest.json, latest.md and chart.svg.
 
-  --quick                  reduced run for CI (~${BENCH_PRESETS.quick.durationMs} ms cells, 1 round, small data)
+  --quick                  reduced run for CI: 4 operations, ${BENCH_PRESETS.quick.durationMs} ms cells, 1 round, small data
   --adapters LIST          comma-separated subset of ${ADAPTER_NAMES.join(',')} (default: all)
   --redis-url URL          Redis to use (default: start a throwaway redis-server)
   --duration-ms MS         length of one measurement cell (default: ${BENCH_PRESETS.full.durationMs}, quick: ${BENCH_PRESETS.quick.durationMs})
