@@ -51,9 +51,10 @@ interface WriteJob {
  * (until `process.nextTick` runs, after the current code and its promise continuations, and at
  * most {@link MAX_WINDOW_READS} reads or {@link MAX_WINDOW_MS} ms): in WAL mode opening a read
  * transaction is most of the cost of an autocommit `SELECT`, so sharing it is what makes the
- * cache faster than one autocommit statement per lookup. Nothing from another process can
- * arrive during one tick, so no caller can tell the snapshot apart from a fresh one; commits by
- * other stores in this process end it (see `commits`).
+ * cache faster than one autocommit statement per lookup. No message from another process can
+ * arrive during one tick (I/O callbacks run between ticks), so a caller can only tell the shared
+ * snapshot from a fresh one by comparing clocks across processes, and then by at most 5 ms;
+ * commits by other stores in this process end it at once (see `commits`).
  *
  * Writes of the same tick are queued and committed in one `BEGIN IMMEDIATE` transaction (taking
  * the write lock up front, so a writer waits for another process instead of failing with a busy
