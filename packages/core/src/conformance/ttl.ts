@@ -14,8 +14,7 @@ export function ttlChecks(h: Harness): void {
   // work, while the cache's notion of "now" moves when the test says so.
   let start = 0;
   const at = (ms: number) => vi.setSystemTime(start + ms);
-
-  describe('without a TTL', () => {
+  const useFakeDate = () => {
     beforeEach(() => {
       vi.useFakeTimers({ toFake: ['Date'] });
       start = Date.now();
@@ -23,6 +22,10 @@ export function ttlChecks(h: Harness): void {
     afterEach(() => {
       vi.useRealTimers();
     });
+  };
+
+  describe('without a TTL', () => {
+    useFakeDate();
 
     it('nothing expires, however much time passes', t, async () => {
       const { cache } = await h.open();
@@ -35,13 +38,7 @@ export function ttlChecks(h: Harness): void {
   });
 
   describe.skipIf(!h.capabilities.ttl)('TTL (capability "ttl")', () => {
-    beforeEach(() => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      start = Date.now();
-    });
-    afterEach(() => {
-      vi.useRealTimers();
-    });
+    useFakeDate();
 
     it('a membership is reported until its TTL has passed, and not after', t, async () => {
       const { cache } = await h.open({ ttlMs: TTL });
