@@ -56,7 +56,7 @@ it('leaves private packages out', () => {
   expect(listPublishedPackages(root).map((pkg) => pkg.name)).toEqual(['@x/a']);
 });
 
-it('installs required peers but not optional ones', () => {
+it('tells required peers from optional ones', () => {
   const root = fakeWorkspace({
     a: {
       name: '@x/a',
@@ -67,5 +67,7 @@ it('installs required peers but not optional ones', () => {
     },
   });
   // Not installed in the fake workspace, so the range itself is what gets installed.
-  expect(listPublishedPackages(root)[0]?.peers).toEqual({ 'left-pad': '^1.0.0' });
+  const [pkg] = listPublishedPackages(root);
+  expect(pkg?.peers).toEqual({ 'left-pad': '^1.0.0' });
+  expect(Object.keys(pkg?.optionalPeers ?? {})).toEqual(['vitest']);
 });

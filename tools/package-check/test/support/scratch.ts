@@ -47,10 +47,16 @@ export function run(
   });
 }
 
-/** A project outside the workspace with the packed tarballs installed. */
+/** Projects outside the workspace with the packed tarballs installed. */
 export interface Scratch {
+  /** A consumer: every package and its required peers, nothing optional (no vitest). */
   readonly dir: string;
-  /** Milliseconds spent in `pnpm pack` (all packages) and `pnpm install`. */
+  /**
+   * A third-party adapter author: core, memory and core's optional peers (vitest, fast-check),
+   * with a test file that runs the conformance suite; `undefined` without a memory package.
+   */
+  readonly authorDir: string | undefined;
+  /** Milliseconds spent in `pnpm pack` (all packages) and the `pnpm install`s (side by side). */
   readonly timings: { readonly pack: number; readonly install: number };
   /** The tarball of each package, by name. */
   readonly tarballs: ReadonlyMap<string, string>;
@@ -96,65 +102,94 @@ interface PackResult {
 }
 
 /**
- * Packs `packages` and installs the tarballs, with the required peer dependencies, into a new
- * project in the OS temp directory. The install uses the workspace's pnpm store and prefers it to
- * the registry, so it needs no network when the workspace is installed, and better-sqlite3 comes
- * from pnpm's side-effects cache instead of being compiled again.
+ * Installs `dependencies` into a new project at `dir` with the workspace's pnpm store, preferring
+ * it to the registry: no network is needed when the workspace is installed, and better-sqlite3
+ * comes from pnpm's side-effects cache instead of being compiled again (about a minute here).
  */
+async function install(
+  dir: string,
+  dependencies: Record<string, string>,
+  overrides: Record<string, string>,
+  store: string,
+): Promise<void> {
+  mkdirSync(dir);
+  const manifest = {
+    name: 'layercache-package-check-scratch',
+    private: true,
+    dependencies,
+    pnpm: { overrides, onlyBuiltDependencies: ['better-sqlite3'] },
+  };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await run(
+    'pnpm',
+    [
+      'install',
+      '--ignore-workspace',
+      '--prefer-offline',
+      '--no-frozen-lockfile', // CI=true would otherwise demand a lockfile
+      '--store-dir',
+      store,
+      '--config.strict-peer-dependencies=true',
+      '--config.auto-install-peers=false',
+      '--reporter=append-only',
+    ],
+    { cwd: dir, timeoutMs: 150_000 },
+  );
+}
+
+/** Packs `packages` and installs the tarballs into new projects in the OS temp directory. */
 export async function createScratch(packages: readonly PublishedPackage[]): Promise<Scratch> {
-  const dir = mkdtempSync(join(tmpdir(), 'layercache-package-check-'));
-  if (!relative(workspaceRoot, dir).startsWith('..')) {
-    throw new Error(`the scratch project ${dir} must be outside the workspace ${workspaceRoot}`);
+  const root = mkdtempSync(join(tmpdir(), 'layercache-package-check-'));
+  if (!relative(workspaceRoot, root).startsWith('..')) {
+    throw new Error(`the scratch project ${root} must be outside the workspace ${workspaceRoot}`);
   }
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => rmSync(root, { recursive: true, force: true });
   try {
     const started = performance.now();
-    const tarballs = await pack(packages, join(dir, 'tarballs'));
+    const [tarballs, store] = await Promise.all([
+      pack(packages, join(root, 'tarballs')),
+      run('pnpm', ['store', 'path'], { cwd: workspaceRoot, timeoutMs: 30_000 }).then((r) =>
+        r.stdout.trim(),
+      ),
+    ]);
     const packed = performance.now();
 
-    const app = join(dir, 'app');
-    mkdirSync(app);
     const file = (name: string) => `file:${tarballs.get(name)}`;
-    const dependencies: Record<string, string> = {};
+    // The adapters' `@layercache/core: ^x.y.z` must be the packed core, not the registry's.
+    const overrides = Object.fromEntries(packages.map((pkg) => [pkg.name, file(pkg.name)]));
+    const consumer: Record<string, string> = {};
     for (const pkg of packages) {
-      dependencies[pkg.name] = file(pkg.name);
-      Object.assign(dependencies, pkg.peers);
+      consumer[pkg.name] = file(pkg.name);
+      Object.assign(consumer, pkg.peers);
     }
-    const manifest = {
-      name: 'layercache-package-check-scratch',
-      private: true,
-      dependencies,
-      pnpm: {
-        // The adapters' `@layercache/core: ^x.y.z` must be the packed core, not the registry's.
-        overrides: Object.fromEntries(packages.map((pkg) => [pkg.name, file(pkg.name)])),
-        onlyBuiltDependencies: ['better-sqlite3'],
-      },
-    };
-    writeFileSync(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const core = packages.find((pkg) => pkg.name === '@layercache/core');
+    const memory = packages.find((pkg) => pkg.name === '@layercache/memory');
+    const app = join(root, 'app');
+    const author = core !== undefined && memory !== undefined ? join(root, 'author') : undefined;
+    await Promise.all([
+      install(app, consumer, overrides, store),
+      author !== undefined &&
+        install(
+          author,
+          {
+            [core!.name]: file(core!.name),
+            [memory!.name]: file(memory!.name),
+            ...core!.optionalPeers,
+          },
+          overrides,
+          store,
+        ),
+    ]);
     for (const fixture of ['smoke.mjs', 'load.mjs', 'load.cjs']) {
       copyFileSync(join(fixtures, fixture), join(app, fixture));
     }
-    const store = (
-      await run('pnpm', ['store', 'path'], { cwd: workspaceRoot, timeoutMs: 30_000 })
-    ).stdout.trim();
-    await run(
-      'pnpm',
-      [
-        'install',
-        '--ignore-workspace',
-        '--prefer-offline',
-        '--no-frozen-lockfile', // CI=true would otherwise demand a lockfile
-        '--store-dir',
-        store,
-        '--config.strict-peer-dependencies=true',
-        '--config.auto-install-peers=false',
-        '--reporter=append-only',
-      ],
-      { cwd: app, timeoutMs: 150_000 },
-    );
+    if (author !== undefined) {
+      copyFileSync(join(fixtures, 'conformance.test.mjs'), join(author, 'conformance.test.mjs'));
+    }
     const installed = performance.now();
     return {
       dir: app,
+      authorDir: author,
       tarballs,
       timings: { pack: packed - started, install: installed - packed },
       remove,

@@ -27,6 +27,8 @@ export interface PublishedPackage {
   readonly missing: readonly string[];
   /** Required peer dependencies, with the version installed in the workspace (or the range). */
   readonly peers: Readonly<Record<string, string>>;
+  /** Optional peer dependencies (e.g. vitest for a test-only subpath), versioned the same way. */
+  readonly optionalPeers: Readonly<Record<string, string>>;
 }
 
 function exportTargets(value: unknown): string[] {
@@ -62,11 +64,12 @@ export function listPublishedPackages(root = workspaceRoot): PublishedPackage[] 
       (target) => !existsSync(join(dir, target)),
     );
     const peers: Record<string, string> = {};
+    const optionalPeers: Record<string, string> = {};
     for (const [peer, range] of Object.entries(manifest.peerDependencies ?? {})) {
-      if (manifest.peerDependenciesMeta?.[peer]?.optional === true) continue;
+      const optional = manifest.peerDependenciesMeta?.[peer]?.optional === true;
       // The version the workspace installed is already in the pnpm store (and, for a native
       // module like better-sqlite3, already built there), so the scratch install stays offline.
-      peers[peer] = installedVersion(dir, peer) ?? range;
+      (optional ? optionalPeers : peers)[peer] = installedVersion(dir, peer) ?? range;
     }
     found.push({
       name: manifest.name,
@@ -75,6 +78,7 @@ export function listPublishedPackages(root = workspaceRoot): PublishedPackage[] 
       specifiers: subpaths.map((subpath) => manifest.name + subpath.slice(1)),
       missing,
       peers,
+      optionalPeers,
     });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
