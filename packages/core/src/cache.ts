@@ -73,6 +73,7 @@ export function createLayerInfoCache(
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => reject(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted) onAbort(); // fired during the store's synchronous part: no event is coming
       });
       return await Promise.race([pending, aborted]);
     } catch (error) {

@@ -415,6 +415,23 @@ describe('createLayerInfoCache: abort', () => {
     expect(await within(rejectionOf(pending), 1000)).toBe(reason);
   });
 
+  it('rejects with the reason when the signal fires while the store is still being called', async () => {
+    // The abort event has already been dispatched by the time the store hands back its promise,
+    // so waiting for the event alone would wait forever.
+    const controller = new AbortController();
+    const reason = new Error('aborted during the call');
+    const { store } = recordingStore({
+      contains: () => {
+        controller.abort(reason);
+        return never();
+      },
+    });
+    const pending = createLayerInfoCache(store).contains(repo, digest, {
+      signal: controller.signal,
+    });
+    expect(await within(rejectionOf(pending), 1000)).toBe(reason);
+  });
+
   it('leaves no abort listener on the signal once an asynchronous call settles', async () => {
     const cache = createLayerInfoCache(recordingStore({ contains: async () => true }).store);
     const controller = new AbortController();
