@@ -359,6 +359,23 @@ describe('createLayerInfoCache: abort', () => {
     },
   );
 
+  it.each([
+    ['a plain object', { aborted: false }],
+    ['a string', 'abort'],
+  ])(
+    'rejects %s as options.signal with InvalidArgumentError, before the store runs',
+    async (_, signal) => {
+      const { store, calls } = recordingStore();
+      const cache = createLayerInfoCache(store);
+      const error = await rejectionOf(
+        cache.add(repo, digest, { signal: signal as unknown as AbortSignal }),
+      );
+      expect(isInvalidArgumentError(error)).toBe(true);
+      expect((error as InvalidArgumentError).argument).toBe('signal');
+      expect(calls).toEqual([]);
+    },
+  );
+
   it('rejects with the default AbortError reason when aborted without one', async () => {
     const cache = createLayerInfoCache(recordingStore().store);
     const signal = AbortSignal.abort();
