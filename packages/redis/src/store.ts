@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { clearKeys } from './clear.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
 import { Deadlines } from './deadline.js';
-import { createKeyLayout } from './keys.js';
+import { createKeyLayout, memberOf } from './keys.js';
 import type { ResolvedRedisCacheOptions } from './options.js';
 
 /** How the store reaches Redis, and whether closing the cache closes the client. */
@@ -103,14 +103,14 @@ export function createRedisStore(
     contains(repo, digest) {
       checkUp();
       const key = keys.membership(repo);
-      return bounded(client.zscore(key, digest), `ZSCORE ${key}`, isLive);
+      return bounded(client.zscore(key, memberOf(digest)), `ZSCORE ${key}`, isLive);
     },
 
     add(repo, digest) {
       checkUp();
       const key = keys.membership(repo);
       if (ttlMs === undefined) {
-        return bounded(client.zadd(key, '+inf', digest), `ZADD ${key}`, ignore);
+        return bounded(client.zadd(key, '+inf', memberOf(digest)), `ZADD ${key}`, ignore);
       }
       const now = Date.now();
       // Three pipelined single-key commands: the membership with its expiry as score, the key's
@@ -118,7 +118,7 @@ export function createRedisStore(
       // that a repository added to forever does not grow forever.
       return bounded(
         Promise.all([
-          client.zadd(key, now + ttlMs, digest),
+          client.zadd(key, now + ttlMs, memberOf(digest)),
           client.pexpire(key, ttlMs + grace),
           client.zremrangebyscore(key, '-inf', `(${now - grace}`),
         ]),
@@ -131,7 +131,8 @@ export function createRedisStore(
       checkUp();
       const key = keys.membership(repo);
       // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
-      const transaction = client.multi().zscore(key, digest).zrem(key, digest).exec();
+      const member = memberOf(digest);
+      const transaction = client.multi().zscore(key, member).zrem(key, member).exec();
       return bounded(transaction, `ZREM ${key}`, (results) => {
         if (results === null) throw new Error(`MULTI on ${key} was aborted`);
         for (const [error] of results) {

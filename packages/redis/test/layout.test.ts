@@ -20,6 +20,8 @@ afterAll(async () => {
 
 const d = digest('layout');
 const e = digest('layout-other');
+// How a sha256 digest is stored as a sorted-set member: its hex part.
+const member = (value: string) => value.slice('sha256:'.length);
 
 describe('the key layout documented in the README', () => {
   it('stores a membership as a sorted-set member scored by expiry, and a meta as one string', async () => {
@@ -28,7 +30,9 @@ describe('the key layout documented in the README', () => {
     await cache.add('team/app', d);
     await cache.setMeta(d, { path: '/blobs/sha256/ab/data', length: 42 });
     expect(await raw.type(`${prefix}r:team/app`)).toBe('zset');
-    expect(await raw.zscore(`${prefix}r:team/app`, d)).toBe('inf');
+    expect(await raw.zscore(`${prefix}r:team/app`, member(d))).toBe('inf');
+    // 64-byte members keep small repositories in Redis' compact encoding.
+    expect(await raw.object('ENCODING', `${prefix}r:team/app`)).toBe('listpack');
     expect(await raw.get(`${prefix}m:${d}`)).toBe('42::/blobs/sha256/ab/data');
     expect(await raw.pttl(`${prefix}r:team/app`)).toBe(-1);
     expect((await raw.keys(`${prefix}*`)).sort()).toEqual([
@@ -37,12 +41,28 @@ describe('the key layout documented in the README', () => {
     ]);
   });
 
+  it('stores other algorithms in full, so they never collide with a sha256 hex member', async () => {
+    const prefix = uniquePrefix('algorithms');
+    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    const sha512 = `sha512:${'ab'.repeat(64)}`;
+    const blake3 = `blake3:${member(d)}`;
+    await cache.add('team/app', sha512);
+    await cache.add('team/app', blake3);
+    expect((await raw.zrange(`${prefix}r:team/app`, 0, -1)).sort()).toEqual(
+      [blake3, sha512].sort(),
+    );
+    expect(await cache.contains('team/app', d)).toBe(false);
+    expect(await cache.contains('team/app', blake3)).toBe(true);
+    expect(await cache.remove('team/app', sha512)).toBe(true);
+    expect(await cache.contains('team/app', sha512)).toBe(false);
+  });
+
   it('uses "layercache:" when no keyPrefix is given', async () => {
     const repo = `lc-default-${process.pid}/x${Math.random().toString(36).slice(2, 8)}`;
     await using cache = createRedisCache({ url: redis.url });
     await cache.add(repo, d);
     try {
-      expect(await raw.zscore(`layercache:r:${repo}`, d)).toBe('inf');
+      expect(await raw.zscore(`layercache:r:${repo}`, member(d))).toBe('inf');
     } finally {
       await cache.remove(repo, d);
     }
@@ -61,7 +81,7 @@ describe('the key layout documented in the README', () => {
       const now = Date.now();
       await cache.add('team/app', d);
       await cache.setMeta(d, { path: '/p', length: 1 });
-      expect(Number(await raw.zscore(`${prefix}r:team/app`, d))).toBe(now + ttlMs);
+      expect(Number(await raw.zscore(`${prefix}r:team/app`, member(d)))).toBe(now + ttlMs);
       expect(await raw.get(`${prefix}m:${d}`)).toBe(`1:${now + ttlMs}:/p`);
       expect(await raw.pttl(`${prefix}r:team/app`)).toBeGreaterThan(ttlMs);
       expect(await raw.pttl(`${prefix}m:${d}`)).toBeGreaterThan(ttlMs);
@@ -75,7 +95,7 @@ describe('the key layout documented in the README', () => {
       await cache.add('team/app', d);
       vi.setSystemTime(Date.now() + 10 * ttlMs);
       await cache.add('team/app', e);
-      expect(await raw.zrange(`${prefix}r:team/app`, 0, -1)).toEqual([e]);
+      expect(await raw.zrange(`${prefix}r:team/app`, 0, -1)).toEqual([member(e)]);
     });
   });
 });
