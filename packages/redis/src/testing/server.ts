@@ -13,7 +13,7 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** Extra `redis-server` arguments, e.g. `["--maxmemory", "100mb"]`. Default: none. */
   readonly args?: readonly string[];
-  /** How long to wait for the server to answer `PING`. Default: 10 000 ms. */
+  /** How long to wait for the server to answer. Default: 10 000 ms. */
   readonly startTimeoutMs?: number;
   /** The `redis-server` executable. Default: `"redis-server"` (looked up on `PATH`). */
   readonly executable?: string;
@@ -93,7 +93,7 @@ export function findFreePort(host = '127.0.0.1'): Promise<number> {
 
 /**
  * Starts a throwaway `redis-server` (no persistence: `--save "" --appendonly no`, data in a fresh
- * temporary directory) on a free port and resolves once it answers `PING`. Stop it with
+ * temporary directory) on a free port and resolves once it answers (as itself: its PID is checked). Stop it with
  * `stop()` or `await using`; it is also killed when the Node.js process exits.
  *
  * Needs only Node.js and a `redis-server` executable; throws an error saying how to install Redis
@@ -225,14 +225,22 @@ async function spawnServer(
     const failed = await Promise.race([spawnError, Promise.resolve(undefined)]);
     if (failed !== undefined) throw new Error(INSTALL_HINT, { cause: failed });
     try {
-      if ((await sendRedisCommand(host, port, ['PING'], 1000)) === 'PONG') return child;
-    } catch {
+      // Ask for the PID, not just PONG: a port someone else took between the probe and the bind
+      // would otherwise hand us their server.
+      const info = String(await sendRedisCommand(host, port, ['INFO', 'server'], 1000));
+      if (info.includes(`process_id:${child.pid}\r\n`)) return child;
+      if (/process_id:\d+/.test(info)) {
+        await terminate(child, 'SIGKILL');
+        throw new Error(`port ${port} is already taken by another Redis server`);
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('already taken')) throw error;
       // Not listening yet.
     }
     if (Date.now() > deadline) {
       await terminate(child, 'SIGKILL');
       throw new Error(
-        `redis-server on port ${port} did not answer PING within ${startTimeoutMs} ms:\n${output}`,
+        `redis-server on port ${port} did not answer within ${startTimeoutMs} ms:\n${output}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
