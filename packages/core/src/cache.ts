@@ -148,12 +148,10 @@ export function createLayerInfoCache(
         validateDigest(digest);
         const found = store.meta(digest, signal);
         if (!isPromiseLike(found)) {
-          return found === undefined
-            ? Promise.reject(new NotFoundError(digest))
-            : Promise.resolve(found);
+          return found == null ? Promise.reject(new NotFoundError(digest)) : Promise.resolve(found);
         }
         return settle('meta', found, signal).then((meta) => {
-          if (meta === undefined) throw new NotFoundError(digest);
+          if (meta == null) throw new NotFoundError(digest);
           return meta;
         });
       } catch (error) {

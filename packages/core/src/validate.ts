@@ -239,8 +239,17 @@ export function validateLayerMeta(meta: unknown): LayerMeta {
       'meta must be a plain object like { path, length }, not a class instance',
     );
   }
-  const path = Object.hasOwn(meta, 'path') ? (meta as { path: unknown }).path : undefined;
-  const length = Object.hasOwn(meta, 'length') ? (meta as { length: unknown }).length : undefined;
+  let path: unknown;
+  let length: unknown;
+  try {
+    path = Object.hasOwn(meta, 'path') ? (meta as { path: unknown }).path : undefined;
+    length = Object.hasOwn(meta, 'length') ? (meta as { length: unknown }).length : undefined;
+  } catch (error) {
+    // A getter that throws is the caller's bug, not a backend failure.
+    throw new InvalidArgumentError('meta', 'reading meta.path or meta.length threw', {
+      cause: error,
+    });
+  }
   if (typeof path !== 'string') {
     throw new InvalidArgumentError(
       'meta',

@@ -123,6 +123,20 @@ describe('createLayerInfoCache: validation before the store', () => {
     ['deleteMeta with a bad digest', 'digest', (c) => c.deleteMeta(badDigest)],
     ['add with a non-string repo', 'repo', (c) => c.add(42 as unknown as string, digest)],
     ['add with a non-string digest', 'digest', (c) => c.add(repo, undefined as unknown as string)],
+    [
+      'setMeta with a meta whose getter throws',
+      'meta',
+      (c) =>
+        c.setMeta(
+          digest,
+          Object.defineProperty({ length: 1 }, 'path', {
+            enumerable: true,
+            get() {
+              throw new Error('boom');
+            },
+          }) as unknown as LayerMeta,
+        ),
+    ],
   ];
 
   it.each(badCalls)(
@@ -206,6 +220,8 @@ describe('createLayerInfoCache: answers', () => {
   it.each([
     ['synchronously', () => undefined],
     ['asynchronously', async () => undefined],
+    ['as null', () => null as unknown as undefined],
+    ['as null, asynchronously', async () => null as unknown as undefined],
   ])('turns a meta miss answered %s into NotFoundError naming the digest', async (_, missing) => {
     const cache = createLayerInfoCache(recordingStore({ meta: missing }).store);
     const error = await rejectionOf(cache.meta(digest));
