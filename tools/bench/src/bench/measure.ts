@@ -28,6 +28,17 @@ export async function measureCells(options: MeasureOptions): Promise<CellResult[
   const { subjects, data, operations, concurrencies, durationMs, rounds, progress } = options;
   const labels = [...subjects.keys()];
   const cells: CellResult[] = [];
+  // One unrecorded pass of the mix per subject first, so the JIT has compiled every path before
+  // the first recorded cell (otherwise whoever runs first pays for the warm-up).
+  progress.start('warming up', labels.length);
+  for (const label of labels) {
+    await runClosedLoop(operationOf('read-heavy-mix', subjects.get(label)!, data), {
+      concurrency: 64,
+      durationMs,
+    }).catch(() => undefined);
+    progress.increment();
+  }
+  progress.stop();
   progress.start('measuring', operations.length * concurrencies.length * rounds * labels.length);
 
   for (const operation of operations) {

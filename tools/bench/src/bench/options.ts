@@ -3,7 +3,7 @@ import { integerFlag, parseFlags, UsageError } from '../cli/args.js';
 
 /** Settings of a full run and of `--quick` (CI: proves it works in well under a minute). */
 export const BENCH_PRESETS = {
-  full: { durationMs: 300, rounds: 3, keys: 10_000, memoryEntries: 100_000 },
+  full: { durationMs: 150, rounds: 6, keys: 10_000, memoryEntries: 100_000 },
   quick: { durationMs: 50, rounds: 1, keys: 1_000, memoryEntries: 2_000 },
 } as const;
 
