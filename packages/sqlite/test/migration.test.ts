@@ -1,10 +1,15 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSqliteCache, SCHEMA_VERSION } from '../src/index.js';
-import { digest, tempDir } from './support.js';
+import { digest, requireBuild, startWriter, tempDir, type Writer } from './support.js';
 
 const tmp = tempDir('migration');
-afterAll(() => tmp.remove());
+const children: Writer[] = [];
+beforeAll(requireBuild);
+afterAll(() => {
+  for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+  tmp.remove();
+});
 
 // The layout of schema version 1, written here by hand as that release would have left it.
 const VERSION_1 = `
@@ -45,6 +50,27 @@ describe('schema versions', () => {
     expect(columns.all('layercache_metas')).toEqual(['digest', 'path', 'length', 'expires_at']);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
+  });
+
+  it('three processes opening a version 1 file at once upgrade it once, and all write to it', {
+    timeout: 60_000,
+  }, async () => {
+    const filename = tmp.file('v1-shared.sqlite');
+    const old = new BetterSqlite3(filename);
+    old.exec(VERSION_1);
+    old.prepare('INSERT INTO layercache_links VALUES (?, ?)').run('old/repo', digest('old'));
+    old.close();
+
+    const writers = ['m1', 'm2', 'm3'].map((name) => startWriter(filename, name, 200));
+    children.push(...writers);
+    for (const writer of writers) {
+      expect(await writer.exited, writer.stderr).toEqual({ code: 0, signal: null });
+    }
+    await using cache = createSqliteCache({ filename });
+    expect(await cache.contains('old/repo', digest('old'))).toBe(true);
+    for (const name of ['m1', 'm2', 'm3']) {
+      expect(await cache.contains(`proc/${name}`, digest(`${name}-199`))).toBe(true);
+    }
   });
 
   it("a database holding only another application's tables gets the cache tables beside them", async () => {
