@@ -178,6 +178,28 @@ describe('a server that was never reachable', () => {
     }
   });
 
+  it('remove (MULTI) with MaxRetriesPerRequestError is a failure, not a false', async () => {
+    const port = await findFreePort();
+    // No retries: ioredis flushes the queued transaction at once with MaxRetriesPerRequestError
+    // (EXEC rejects; a plain pipeline would resolve with the error inside its results, which
+    // remove() also checks for).
+    const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true });
+    client.on('error', () => {});
+    try {
+      await using cache = createRedisCache({ client, commandTimeoutMs: 5000 });
+      const started = performance.now();
+      const error = await cache.remove('team/a', d).then(
+        (value) => new Error(`remove resolved ${String(value)}`),
+        (error: unknown) => error,
+      );
+      expect(error).toMatchObject({ code: ErrorCode.Unavailable });
+      // It failed by itself, well before the cache's own deadline.
+      expect(performance.now() - started).toBeLessThan(2500);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('a borrowed client that its owner already closed gives UnavailableError, not a hang', async () => {
     const client = new Redis({ lazyConnect: true });
     client.disconnect();
