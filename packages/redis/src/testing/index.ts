@@ -21,6 +21,11 @@ export {
 } from './cluster.js';
 export { RespError, type RespReply, sendRedisCommand } from './resp.js';
 export {
+  type RedisSentinel,
+  type RedisSentinelOptions,
+  startRedisSentinel,
+} from './sentinel.js';
+export {
   assertRedisInstalled,
   findFreePort,
   type RedisServer,

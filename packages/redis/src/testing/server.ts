@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,11 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** Extra `redis-server` arguments, e.g. `["--maxmemory", "100mb"]`. Default: none. */
   readonly args?: readonly string[];
+  /**
+   * Contents of a configuration file, written to the server's directory and passed as its first
+   * argument (Sentinel needs one it can rewrite). Default: none.
+   */
+  readonly config?: string;
   /** How long to wait for the server to answer. Default: 10 000 ms. */
   readonly startTimeoutMs?: number;
   /** The `redis-server` executable. Default: `"redis-server"` (looked up on `PATH`). */
@@ -114,6 +119,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const dir = mkdtempSync(join(tmpdir(), 'layercache-redis-'));
+  const configArgs: string[] = [];
+  if (options.config !== undefined) {
+    const file = join(dir, 'redis.conf');
+    writeFileSync(file, options.config);
+    configArgs.push(file);
+  }
   let child: ChildProcess | undefined;
   let port = options.port ?? 0;
 
@@ -127,6 +138,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
           host,
           chosen,
           dir,
+          configArgs,
           options.args ?? [],
           startTimeoutMs,
         );
@@ -183,10 +195,12 @@ async function spawnServer(
   host: string,
   port: number,
   dir: string,
+  configArgs: readonly string[],
   extraArgs: readonly string[],
   startTimeoutMs: number,
 ): Promise<ChildProcess> {
   const args = [
+    ...configArgs,
     '--port',
     String(port),
     '--bind',
