@@ -48,12 +48,13 @@ async function clearNode(
     signal?.throwIfAborted();
     const [next, found] = await deadlines.guard(
       node.scan(cursor, 'MATCH', keys.scanPattern, 'COUNT', SCAN_COUNT),
-      `SCAN ${keys.scanPattern}`,
+      'SCAN',
+      keys.scanPattern,
     );
     cursor = next;
     const ours = found.filter((key) => keys.owns(key));
     signal?.throwIfAborted();
-    if (ours.length > 0) await deadlines.guard(unlink(ours), 'UNLINK');
+    if (ours.length > 0) await deadlines.guard(unlink(ours), 'UNLINK', `${ours.length} keys`);
   } while (cursor !== '0');
 }
 
@@ -66,7 +67,8 @@ async function waitForReady(cluster: Cluster, deadlines: Deadlines): Promise<voi
         onReady = resolve;
         cluster.once('ready', resolve);
       }),
-      'the Cluster to be ready',
+      'the Cluster',
+      'readiness check',
     );
   } finally {
     cluster.off('ready', onReady!);

@@ -6,12 +6,13 @@ export class RedisTimeoutError extends Error {
 interface Pending {
   settled: boolean;
   readonly tick: number;
-  readonly what: string;
+  readonly command: string;
+  readonly key: string;
   readonly reject: (error: unknown) => void;
 }
 
 /** Turns a client error into the one the caller sees (e.g. naming the key of a WRONGTYPE). */
-export type ErrorMapper = (error: unknown, what: string) => unknown;
+export type ErrorMapper = (error: unknown, command: string, key: string) => unknown;
 
 // Checks per timeout: a call is rejected between `timeoutMs` and `timeoutMs * (1 + 1/TICKS)`.
 const TICKS = 8;
@@ -43,13 +44,19 @@ export class Deadlines {
 
   /**
    * Resolves like `pending` (mapped by `map`, whose throw rejects), or rejects with a
-   * {@link RedisTimeoutError} once the time is up. `what` names the command in errors.
+   * {@link RedisTimeoutError} once the time is up. `command` and `key` name the call in errors
+   * (kept apart so that no message is built unless one is needed).
    */
-  guard<T, R = T>(pending: Promise<T>, what: string, map?: (value: T) => R): Promise<R> {
+  guard<T, R = T>(
+    pending: Promise<T>,
+    command: string,
+    key: string,
+    map?: (value: T) => R,
+  ): Promise<R> {
     if (this.#timer === undefined) this.#timer = this.#start();
     const mapError = this.#mapError;
     return new Promise<R>((resolve, reject) => {
-      const entry: Pending = { settled: false, tick: this.#tick, what, reject };
+      const entry: Pending = { settled: false, tick: this.#tick, command, key, reject };
       this.#queue.push(entry);
       pending.then(
         (value) => {
@@ -61,13 +68,13 @@ export class Deadlines {
           try {
             resolve(map(value));
           } catch (error) {
-            reject(mapError(error, what));
+            reject(mapError(error, command, key));
           }
         },
         (error: unknown) => {
           if (entry.settled) return;
           entry.settled = true;
-          reject(mapError(error, what));
+          reject(mapError(error, command, key));
         },
       );
     });
@@ -119,7 +126,9 @@ export class Deadlines {
     if (entry.settled) return;
     entry.settled = true;
     entry.reject(
-      new RedisTimeoutError(`Redis did not answer ${entry.what} within ${this.#timeoutMs} ms`),
+      new RedisTimeoutError(
+        `Redis did not answer ${entry.command}${entry.key ? ` ${entry.key}` : ''} within ${this.#timeoutMs} ms`,
+      ),
     );
   }
 }

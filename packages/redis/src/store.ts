@@ -32,12 +32,15 @@ const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
  * Names the key and the fix when a key of our layout holds another type. ioredis attaches the
  * failed command (`error.command.args[0]` is the key) to reply errors.
  */
-function mapError(error: unknown, what?: string): unknown {
+function mapError(error: unknown, command?: string, key?: string): unknown {
   if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
-    const command = (error as { command?: { name?: string; args?: unknown[] } }).command;
+    const failed = (error as { command?: { name?: string; args?: unknown[] } }).command;
     const where =
-      what ??
-      (command ? `${String(command.name).toUpperCase()} ${String(command.args?.[0])}` : 'a key');
+      command !== undefined
+        ? `${command} ${key}`
+        : failed
+          ? `${String(failed.name).toUpperCase()} ${String(failed.args?.[0])}`
+          : 'a key';
     return new Error(
       `${where}: the key holds a value of the wrong Redis type, not written by @layercache/redis ` +
         '(an older layout or a hand-made key); delete the key or clear() the cache',
@@ -89,9 +92,14 @@ export function createRedisStore(
   const ownTimeout = isCluster(client) ? undefined : clientCommandTimeout(client);
   const trusted = ownTimeout !== undefined && ownTimeout > 0 && ownTimeout <= commandTimeoutMs;
 
-  function bounded<T, R>(pending: Promise<T>, what: string, map: (value: T) => R): Promise<R> {
+  function bounded<T, R>(
+    pending: Promise<T>,
+    command: string,
+    key: string,
+    map: (value: T) => R,
+  ): Promise<R> {
     if (trusted) return pending.then(map, rethrow);
-    return deadlines.guard(pending, what, map);
+    return deadlines.guard(pending, command, key, map);
   }
 
   const isLive = (score: string | null) => isLiveScore(score, Date.now());
@@ -103,14 +111,14 @@ export function createRedisStore(
     contains(repo, digest) {
       checkUp();
       const key = keys.membership(repo);
-      return bounded(client.zscore(key, memberOf(digest)), `ZSCORE ${key}`, isLive);
+      return bounded(client.zscore(key, memberOf(digest)), 'ZSCORE', key, isLive);
     },
 
     add(repo, digest) {
       checkUp();
       const key = keys.membership(repo);
       if (ttlMs === undefined) {
-        return bounded(client.zadd(key, '+inf', memberOf(digest)), `ZADD ${key}`, ignore);
+        return bounded(client.zadd(key, '+inf', memberOf(digest)), 'ZADD', key, ignore);
       }
       const now = Date.now();
       // Three pipelined single-key commands: the membership with its expiry as score, the key's
@@ -122,7 +130,8 @@ export function createRedisStore(
           client.pexpire(key, ttlMs + grace),
           client.zremrangebyscore(key, '-inf', `(${now - grace}`),
         ]),
-        `ZADD ${key}`,
+        'ZADD',
+        key,
         ignore,
       );
     },
@@ -133,12 +142,12 @@ export function createRedisStore(
       // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
       const member = memberOf(digest);
       const transaction = client.multi().zscore(key, member).zrem(key, member).exec();
-      return bounded(transaction, `ZREM ${key}`, (results) => {
+      return bounded(transaction, 'ZREM', key, (results) => {
         if (results === null) throw new Error(`MULTI on ${key} was aborted`);
         for (const [error] of results) {
           // ioredis reports per-command failures (MaxRetriesPerRequestError, WRONGTYPE) inside
           // the results instead of rejecting.
-          if (error) throw mapError(error, `ZREM ${key}`);
+          if (error) throw mapError(error, 'ZREM', key);
         }
         return isLive(results[0]![1] as string | null);
       });
@@ -147,23 +156,23 @@ export function createRedisStore(
     meta(digest) {
       checkUp();
       const key = keys.meta(digest);
-      return bounded(client.get(key), `GET ${key}`, readMeta);
+      return bounded(client.get(key), 'GET', key, readMeta);
     },
 
     setMeta(digest, meta: LayerMeta) {
       checkUp();
       const key = keys.meta(digest);
       if (ttlMs === undefined) {
-        return bounded(client.set(key, encodeMeta(meta, undefined)), `SET ${key}`, ignore);
+        return bounded(client.set(key, encodeMeta(meta, undefined)), 'SET', key, ignore);
       }
       const value = encodeMeta(meta, Date.now() + ttlMs);
-      return bounded(client.set(key, value, 'PX', ttlMs + grace), `SET ${key}`, ignore);
+      return bounded(client.set(key, value, 'PX', ttlMs + grace), 'SET', key, ignore);
     },
 
     deleteMeta(digest) {
       checkUp();
       const key = keys.meta(digest);
-      return bounded(client.getdel(key), `GETDEL ${key}`, (value) => readMeta(value) !== undefined);
+      return bounded(client.getdel(key), 'GETDEL', key, (value) => readMeta(value) !== undefined);
     },
 
     clear(signal) {
@@ -191,7 +200,7 @@ async function closeClient(client: Redis | Cluster, deadlines: Deadlines): Promi
     return;
   }
   try {
-    await deadlines.guard(client.quit(), 'QUIT');
+    await deadlines.guard(client.quit(), 'QUIT', '');
   } catch {
     client.disconnect();
   }
