@@ -65,7 +65,14 @@ async function replay(
         const meta = await backend.stat(digest);
         answers[i] = meta === undefined ? '?' : `${meta.path}:${meta.length}`;
       },
-      { concurrency, operations: requests.length, latency, onDone: () => progress.increment() },
+      {
+        concurrency,
+        operations: requests.length,
+        latency,
+        // Requests take milliseconds: time every one of them.
+        latencyStride: 1,
+        onDone: () => progress.increment(),
+      },
     );
     return { answers, latency, durationMs: result.elapsedMs, throughput: result.throughput };
   } finally {
