@@ -22,13 +22,15 @@ export interface RedisCacheOptions {
   /**
    * ioredis options for a standalone or Sentinel connection the cache creates and owns, e.g.
    * `{ sentinels: [{ host, port }], name: 'mymaster' }`. The cache overrides
-   * `enableAutoPipelining` (on), `maxRetriesPerRequest` (1) and `lazyConnect` (off).
+   * `enableAutoPipelining` (on), `commandTimeout` (`commandTimeoutMs`), `maxRetriesPerRequest`
+   * (1) and `lazyConnect` (off).
    * Default: none.
    */
   readonly redis?: RedisOptions;
   /**
    * A Redis Cluster the cache connects to and owns: its startup nodes and ioredis Cluster
-   * options. The cache turns `enableAutoPipelining` on. Default: none.
+   * options. The cache turns `enableAutoPipelining` on, `lazyConnect` off, and sets
+   * `redisOptions.commandTimeout` to `commandTimeoutMs`. Default: none.
    */
   readonly cluster?: {
     readonly nodes: readonly ClusterNode[];
