@@ -60,16 +60,26 @@ export function createLayerInfoCache(
     });
   }
 
-  // The store's promise, raced against the caller's signal. Only used for asynchronous answers:
-  // a synchronous store never pays for it.
-  async function settle<T>(
+  // Settles an asynchronous answer of the store: maps its value for the caller, turns its failure
+  // into the caller's rejection, and races it against the caller's signal. Without a signal this
+  // is a single `then`, so asynchronous adapters pay one promise, not an async frame and two.
+  function settle<T, R>(
     operation: Operation,
     pending: PromiseLike<T>,
     signal: AbortSignal | undefined,
-  ): Promise<T> {
+    map: (value: T) => R,
+  ): Promise<R> {
+    if (signal === undefined) {
+      return Promise.resolve(pending).then(map, (error: unknown) => {
+        throw rejection(operation, error, undefined);
+      });
+    }
+    return race(operation, pending, signal).then(map);
+  }
+
+  async function race<T>(operation: Operation, pending: PromiseLike<T>, signal: AbortSignal) {
     let onAbort: (() => void) | undefined;
     try {
-      if (signal === undefined) return await pending;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => reject(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -79,7 +89,7 @@ export function createLayerInfoCache(
     } catch (error) {
       throw rejection(operation, error, signal);
     } finally {
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -97,6 +107,7 @@ export function createLayerInfoCache(
   }
 
   const isTrue = (value: unknown) => value === true;
+  const nothing = () => undefined;
 
   // The methods are plain functions returning promises rather than `async` functions: this is the
   // hot path of every adapter, and a synchronous store's answer then costs one resolved promise
@@ -110,7 +121,7 @@ export function createLayerInfoCache(
         validateDigest(digest);
         const found = store.contains(repo, digest, signal);
         if (typeof found === 'boolean') return Promise.resolve(found);
-        return settle('contains', found, signal).then(isTrue);
+        return settle('contains', found, signal, isTrue);
       } catch (error) {
         return Promise.reject(rejection('contains', error, options?.signal));
       }
@@ -123,7 +134,7 @@ export function createLayerInfoCache(
         validateDigest(digest);
         const done = store.add(repo, digest, signal);
         if (!isPromiseLike(done)) return Promise.resolve();
-        return settle('add', done, signal).then(() => undefined);
+        return settle('add', done, signal, nothing);
       } catch (error) {
         return Promise.reject(rejection('add', error, options?.signal));
       }
@@ -136,7 +147,7 @@ export function createLayerInfoCache(
         validateDigest(digest);
         const removed = store.remove(repo, digest, signal);
         if (typeof removed === 'boolean') return Promise.resolve(removed);
-        return settle('remove', removed, signal).then(isTrue);
+        return settle('remove', removed, signal, isTrue);
       } catch (error) {
         return Promise.reject(rejection('remove', error, options?.signal));
       }
@@ -150,7 +161,7 @@ export function createLayerInfoCache(
         if (!isPromiseLike(found)) {
           return found == null ? Promise.reject(new NotFoundError(digest)) : Promise.resolve(found);
         }
-        return settle('meta', found, signal).then((meta) => {
+        return settle('meta', found, signal, (meta) => {
           if (meta == null) throw new NotFoundError(digest);
           return meta;
         });
@@ -165,7 +176,7 @@ export function createLayerInfoCache(
         validateDigest(digest);
         const done = store.setMeta(digest, validateLayerMeta(meta), signal);
         if (!isPromiseLike(done)) return Promise.resolve();
-        return settle('setMeta', done, signal).then(() => undefined);
+        return settle('setMeta', done, signal, nothing);
       } catch (error) {
         return Promise.reject(rejection('setMeta', error, options?.signal));
       }
@@ -177,7 +188,7 @@ export function createLayerInfoCache(
         validateDigest(digest);
         const deleted = store.deleteMeta(digest, signal);
         if (typeof deleted === 'boolean') return Promise.resolve(deleted);
-        return settle('deleteMeta', deleted, signal).then(isTrue);
+        return settle('deleteMeta', deleted, signal, isTrue);
       } catch (error) {
         return Promise.reject(rejection('deleteMeta', error, options?.signal));
       }
@@ -188,7 +199,7 @@ export function createLayerInfoCache(
         const signal = enter('clear', options);
         const done = store.clear(signal);
         if (!isPromiseLike(done)) return Promise.resolve();
-        return settle('clear', done, signal).then(() => undefined);
+        return settle('clear', done, signal, nothing);
       } catch (error) {
         return Promise.reject(rejection('clear', error, options?.signal));
       }
