@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../src/bench/results.js';
 import type { DemoResult } from '../src/demo/result.js';
+import { buildStorageTree } from '../src/storage/tree.js';
 
 // These tests run the built commands as a user does: `pnpm --filter @layercache/bench build`
 // first (the root `pnpm test` builds everything before testing).
@@ -78,6 +79,35 @@ describe('demo', () => {
     expect(stdout).toMatch(/answers\s+identical/);
   });
 
+  it('replays an existing storage directory given with --root, and leaves it in place', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'layercache-bench-root-'));
+    try {
+      const inventory = await buildStorageTree(root, { repositories: 6, seed: 3 });
+      const { stdout } = await node('demo.js', [
+        '--json',
+        '--adapter',
+        'memory',
+        '--root',
+        root,
+        '--requests',
+        '200',
+        '--latency-ms',
+        '0',
+      ]);
+      const result = JSON.parse(stdout) as DemoResult;
+      expect(result.storage).toMatchObject({
+        root,
+        generated: false,
+        repositories: 6,
+        links: inventory.links,
+      });
+      expect(result.answersIdentical).toBe(true);
+      expect(existsSync(join(root, 'docker/registry/v2/repositories'))).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('exits with 2 and a clear message on a bad flag', async () => {
     const failure = await node('demo.js', ['--adapter', 'mongo']).catch((error) => error);
     expect(failure.code).toBe(2);
@@ -88,6 +118,14 @@ describe('demo', () => {
   it('prints usage with --help and exits 0', async () => {
     const { stdout } = await node('demo.js', ['--help']);
     expect(stdout).toMatch(/--latency-ms/);
+  });
+});
+
+describe('bench', () => {
+  it('exits with 2 and a clear message on a bad flag', async () => {
+    const failure = await node('bench.js', ['--adapters', 'etcd']).catch((error) => error);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/--adapters must list some of memory, lru, sqlite, redis/);
   });
 });
 
