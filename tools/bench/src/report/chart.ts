@@ -1,6 +1,15 @@
 import type { BenchResults } from '../bench/results.js';
 import { formatRate } from './format.js';
 
+const TICK_LABELS: Readonly<Record<number, string>> = {
+  3: '1k',
+  4: '10k',
+  5: '100k',
+  6: '1M',
+  7: '10M',
+  8: '100M',
+};
+
 const ROLE_COLOURS = { adapter: '#2f6fde', baseline: '#8a8f98', peer: '#e08a2c' } as const;
 
 function escapeXml(text: string): string {
@@ -64,7 +73,7 @@ export function renderChart(
     const gx = x(10 ** d);
     parts.push(
       `<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${plotBottom}" stroke="#e3e5e8"/>`,
-      `<text x="${gx}" y="${plotBottom + 16}" text-anchor="middle" fill="#555">${formatRate(10 ** d)}</text>`,
+      `<text x="${gx}" y="${plotBottom + 16}" text-anchor="middle" fill="#555">${TICK_LABELS[d] ?? `1e${d}`}</text>`,
     );
   }
   let y = top;
@@ -76,7 +85,7 @@ export function renderChart(
     parts.push(
       `<text x="${left - 8}" y="${y + 15}" text-anchor="end"${row.role === 'adapter' ? ' font-weight="600"' : ''}>${escapeXml(row.label)}</text>`,
       `<rect x="${left}" y="${y + 3}" width="${Math.max(1, barEnd - left).toFixed(1)}" height="${rowHeight - 6}" fill="${ROLE_COLOURS[row.role]}" rx="2"/>`,
-      `<text x="${barEnd + 6}" y="${y + 15}" fill="#333">${row.value > 0 ? formatRate(row.value) : 'n/a'}</text>`,
+      `<text x="${(barEnd + 6).toFixed(1)}" y="${y + 15}" fill="#333">${row.value > 0 ? formatRate(row.value) : 'n/a'}</text>`,
     );
     y += rowHeight;
   }
