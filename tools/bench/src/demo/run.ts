@@ -1,5 +1,4 @@
-import type { LayerInfoCache } from '@layercache/core';
-import { loadExport } from '../adapters/load.js';
+import { createCachedLayerService, type LayerInfoCache } from '@layercache/core';
 import type { Progress } from '../cli/progress.js';
 import { runClosedLoop } from '../measure/closed-loop.js';
 import { LatencyRecorder, type LatencySummary } from '../measure/latency.js';
@@ -28,12 +27,6 @@ export interface CachedReplayResult extends ReplayResult {
   readonly hitRatio: number;
   readonly cacheErrors: number;
 }
-
-type CreateService = (
-  cache: LayerInfoCache,
-  backend: LayerBackend,
-  options?: { onError?: (error: unknown) => void },
-) => LayerBackend;
 
 /**
  * Replays `requests` at `concurrency` against `backend`, recording each request's answer as a
@@ -127,10 +120,6 @@ export interface ReplayPair {
  */
 export async function replayWithAndWithoutCache(options: ReplayPairOptions): Promise<ReplayPair> {
   const { root, latencyMs, concurrency, requests, cache, progress } = options;
-  const createCachedLayerService = await loadExport<CreateService>(
-    '@layercache/core',
-    'createCachedLayerService',
-  );
 
   const plainBackend = createFilesystemBackend(root, { latencyMs });
   const plain = await replay('without cache', plainBackend, requests, concurrency, progress);

@@ -1,17 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LayerMeta } from '@layercache/core';
+import type { LayerBackend } from '@layercache/core';
 import { blobDataPath, layerLinkPath } from './layout.js';
 
-/**
- * The slow storage a registry asks, as `@layercache/core`'s read-through service expects it
- * (DESIGN.md §4). Declared here structurally so the tool does not depend on when core exports it.
- */
-export interface LayerBackend {
-  exists(repo: string, digest: string, options?: { signal?: AbortSignal }): Promise<boolean>;
-  stat(digest: string, options?: { signal?: AbortSignal }): Promise<LayerMeta | undefined>;
-}
+export type { LayerBackend };
 
 /** Options of {@link createFilesystemBackend}. */
 export interface FilesystemBackendOptions {
