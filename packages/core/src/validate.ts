@@ -180,13 +180,18 @@ function digestProblem(digest: string): string | undefined {
  * ```
  */
 export function validateRepository(repo: unknown): asserts repo is string {
+  // Only strings that passed are remembered, so a hit needs no other check. Kept tiny so that it
+  // inlines into every caller; the full check lives in its own function.
+  if (!validRepositories.has(repo as string)) checkRepository(repo);
+}
+
+function checkRepository(repo: unknown): void {
   if (typeof repo !== 'string') {
     throw new InvalidArgumentError(
       'repo',
       `repository name must be a string, got ${describe(repo)}`,
     );
   }
-  if (validRepositories.has(repo)) return;
   const problem = repositoryProblem(repo);
   if (problem !== undefined) throw new InvalidArgumentError('repo', problem);
   remember(validRepositories, repo);
@@ -205,10 +210,13 @@ export function validateRepository(repo: unknown): asserts repo is string {
  * ```
  */
 export function validateDigest(digest: unknown): asserts digest is string {
+  if (!validDigests.has(digest as string)) checkDigest(digest);
+}
+
+function checkDigest(digest: unknown): void {
   if (typeof digest !== 'string') {
     throw new InvalidArgumentError('digest', `digest must be a string, got ${describe(digest)}`);
   }
-  if (validDigests.has(digest)) return;
   const problem = digestProblem(digest);
   if (problem !== undefined) throw new InvalidArgumentError('digest', problem);
   remember(validDigests, digest);
