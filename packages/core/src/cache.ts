@@ -25,6 +25,10 @@ function isPromiseLike<T>(value: MaybePromise<T>): value is PromiseLike<T> {
   );
 }
 
+function isAbortSignal(signal: unknown): signal is AbortSignal {
+  return typeof (signal as Partial<AbortSignal> | undefined)?.throwIfAborted === 'function';
+}
+
 /**
  * Turns an adapter's {@link LayerInfoStore} into a {@link LayerInfoCache}: every call is
  * validated before the store runs, honours its `AbortSignal` (already aborted, or aborted while
@@ -52,7 +56,8 @@ export function createLayerInfoCache(
   // other failure of the store as an UnavailableError carrying it as `cause`.
   function rejection(operation: Operation, error: unknown, signal: AbortSignal | undefined) {
     // Aborted: the caller gets its reason, even if the store cancelled with an error of its own.
-    if (signal?.aborted) return signal.reason;
+    // (Only for a real signal: a look-alike was already refused by `enter`.)
+    if (isAbortSignal(signal) && signal.aborted) return signal.reason;
     if (isLayerCacheError(error)) return error;
     const detail = error instanceof Error ? error.message : String(error);
     return new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
@@ -98,7 +103,7 @@ export function createLayerInfoCache(
     if (closing !== undefined) throw new ClosedError(operation);
     const signal = options?.signal;
     if (signal !== undefined) {
-      if (typeof (signal as Partial<AbortSignal>).throwIfAborted !== 'function') {
+      if (!isAbortSignal(signal)) {
         throw new InvalidArgumentError('signal', 'options.signal must be an AbortSignal');
       }
       signal.throwIfAborted();

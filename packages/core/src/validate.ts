@@ -234,29 +234,38 @@ function checkDigest(digest: unknown): void {
  * ```
  */
 export function validateLayerMeta(meta: unknown): LayerMeta {
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+  if (typeof meta !== 'object' || meta === null) {
     throw new InvalidArgumentError(
       'meta',
       `meta must be an object like { path, length }, got ${describe(meta)}`,
     );
   }
-  const proto = Object.getPrototypeOf(meta);
+  let isArray: boolean;
+  let proto: unknown;
+  let path: unknown;
+  let length: unknown;
+  try {
+    isArray = Array.isArray(meta);
+    proto = Object.getPrototypeOf(meta);
+    path = Object.hasOwn(meta, 'path') ? (meta as { path: unknown }).path : undefined;
+    length = Object.hasOwn(meta, 'length') ? (meta as { length: unknown }).length : undefined;
+  } catch (error) {
+    // A getter or a Proxy trap that throws is the caller's bug, not a backend failure.
+    throw new InvalidArgumentError('meta', 'reading meta threw (a getter or a Proxy trap failed)', {
+      cause: error,
+    });
+  }
+  if (isArray) {
+    throw new InvalidArgumentError(
+      'meta',
+      'meta must be an object like { path, length }, got an array',
+    );
+  }
   if (proto !== Object.prototype && proto !== null) {
     throw new InvalidArgumentError(
       'meta',
       'meta must be a plain object like { path, length }, not a class instance',
     );
-  }
-  let path: unknown;
-  let length: unknown;
-  try {
-    path = Object.hasOwn(meta, 'path') ? (meta as { path: unknown }).path : undefined;
-    length = Object.hasOwn(meta, 'length') ? (meta as { length: unknown }).length : undefined;
-  } catch (error) {
-    // A getter that throws is the caller's bug, not a backend failure.
-    throw new InvalidArgumentError('meta', 'reading meta.path or meta.length threw', {
-      cause: error,
-    });
   }
   if (typeof path !== 'string') {
     throw new InvalidArgumentError(

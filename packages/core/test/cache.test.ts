@@ -124,6 +124,22 @@ describe('createLayerInfoCache: validation before the store', () => {
     ['add with a non-string repo', 'repo', (c) => c.add(42 as unknown as string, digest)],
     ['add with a non-string digest', 'digest', (c) => c.add(repo, undefined as unknown as string)],
     [
+      'setMeta with a Proxy meta whose getPrototypeOf trap throws',
+      'meta',
+      (c) =>
+        c.setMeta(
+          digest,
+          new Proxy(
+            {},
+            {
+              getPrototypeOf() {
+                throw new Error('trap');
+              },
+            },
+          ) as unknown as LayerMeta,
+        ),
+    ],
+    [
       'setMeta with a meta whose getter throws',
       'meta',
       (c) =>
@@ -377,6 +393,7 @@ describe('createLayerInfoCache: abort', () => {
 
   it.each([
     ['a plain object', { aborted: false }],
+    ['a look-alike that claims to be aborted', { aborted: true, reason: 'not an error' }],
     ['a string', 'abort'],
   ])(
     'rejects %s as options.signal with InvalidArgumentError, before the store runs',

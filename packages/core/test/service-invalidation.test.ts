@@ -85,6 +85,26 @@ describe('read-through service: invalidate and forget', () => {
     expect(await store.cache.contains(REPO, DIGEST)).toBe(false);
   });
 
+  it('invalidate waits for a fill write in progress even when every caller has aborted', async () => {
+    const { service, store, backend } = createServiceFixture();
+    backend.links.add(`${REPO}@${DIGEST}`);
+    const write = store.pause('add');
+    const caller = new AbortController();
+    const filling = service.exists(REPO, DIGEST, { signal: caller.signal });
+    await write.entered;
+
+    caller.abort(new Error('client went away'));
+    await expect(filling).rejects.toThrow('client went away');
+    backend.links.delete(`${REPO}@${DIGEST}`);
+    const invalidation = service.invalidate(REPO, DIGEST);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.calls.remove, 'the delete must wait for the write in progress').toBe(0);
+
+    write.release();
+    await invalidation;
+    expect(await store.cache.contains(REPO, DIGEST)).toBe(false);
+  });
+
   it('invalidate of one repository leaves an in-flight fill for another repository to write', async () => {
     const { service, store, backend } = createServiceFixture();
     backend.links.add(`${OTHER_REPO}@${DIGEST}`);

@@ -126,9 +126,11 @@ export function createFlightTable<T>(): FlightTable<T> {
     flight.waiters -= 1;
     if (flight.waiters > 0 || flight.settled) return;
     // Nobody is left to use the answer: stop the backend call, write nothing, and let the next
-    // caller start afresh rather than join a call that is being aborted.
+    // caller start afresh rather than join a call that is being aborted. A fill write already
+    // under way cannot be called back, so such a flight stays in the table until it ends: `lose`
+    // must still find it and wait for the write, or its delete could land first and be undone.
     flight.writable = false;
-    detach(flight);
+    if (flight.writing === undefined) detach(flight);
     flight.abandoned = true;
     flight.abandonReason = reason;
     flight.controller?.abort(reason);
