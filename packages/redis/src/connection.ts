@@ -22,6 +22,9 @@ export function openConnection(
       redisOptions: { ...options.cluster.options?.redisOptions, commandTimeout: commandTimeoutMs },
       enableAutoPipelining: true,
       lazyConnect: false,
+      // Reads from replicas could answer true right after a remove (replication is
+      // asynchronous); resolveOptions rejects any other value, this makes the default explicit.
+      scaleReads: 'master',
     });
   } else {
     const redisOptions = {

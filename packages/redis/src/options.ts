@@ -9,8 +9,10 @@ export interface RedisCacheOptions {
   /**
    * An ioredis `Redis` or `Cluster` client (including one connected through Sentinel) that the
    * cache **borrows**: it is used as it is and never closed. Enable `enableAutoPipelining` on it
-   * for throughput; it must not have an ioredis `keyPrefix` (use this cache's `keyPrefix`).
-   * Default: none.
+   * for throughput; it must not have an ioredis `keyPrefix` (use this cache's `keyPrefix`). A
+   * Cluster must read from masters (`scaleReads: 'master'`, the ioredis default) and a Sentinel
+   * client must not use `role: 'slave'`: a replica may still hold a membership `remove()` has
+   * just revoked. Default: none.
    */
   readonly client?: Redis | Cluster;
   /**
@@ -67,6 +69,13 @@ const MAX_KEY_PREFIX_LENGTH = 1024;
 // setTimeout's limit; also far beyond any sensible cache lifetime check.
 const MAX_TIMER_MS = 2_147_483_647;
 
+// Why reads must go to masters: Redis replicates asynchronously, so a replica can still hold a
+// membership a remove() has just revoked on the master, and contains() would answer true — the
+// wrong positive this package exists to avoid.
+const REPLICA_READS =
+  'because a replica may still hold a membership that remove() has just revoked on the master ' +
+  '(replication is asynchronous) and contains() would wrongly answer true';
+
 function fail(argument: string, problem: string): never {
   throw new InvalidArgumentError(argument, `createRedisCache: ${argument} ${problem}`);
 }
@@ -101,6 +110,7 @@ export function resolveOptions(options: RedisCacheOptions): ResolvedRedisCacheOp
     fail('redis', 'must be an ioredis options object');
   }
   if (redis?.keyPrefix) fail('redis', 'must not set keyPrefix: use the keyPrefix option');
+  if (redis?.role === 'slave') fail('redis', `must not set role "slave", ${REPLICA_READS}`);
   if (cluster !== undefined) {
     if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes)) {
       fail('cluster', 'must be { nodes, options? }');
@@ -108,6 +118,10 @@ export function resolveOptions(options: RedisCacheOptions): ResolvedRedisCacheOp
     if (cluster.nodes.length === 0) fail('cluster', 'needs at least one startup node');
     if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
       fail('cluster', 'must not set keyPrefix: use the keyPrefix option');
+    }
+    const scaleReads = cluster.options?.scaleReads;
+    if (scaleReads !== undefined && scaleReads !== 'master') {
+      fail('cluster', `options.scaleReads must be "master" (or left out), ${REPLICA_READS}`);
     }
   }
   if (keyPrefix !== undefined) {
@@ -158,5 +172,19 @@ function checkClient(client: unknown): void {
       'client',
       'must not have an ioredis keyPrefix: pass keyPrefix to createRedisCache instead',
     );
+  }
+  // Checked as configured: a borrowed client whose options are changed later is the caller's
+  // responsibility (ioredis reads scaleReads on every command).
+  if ((candidate as Partial<Cluster>).isCluster === true) {
+    const scaleReads = options?.scaleReads;
+    if (scaleReads !== undefined && scaleReads !== 'master') {
+      const shown = typeof scaleReads === 'function' ? 'a function' : JSON.stringify(scaleReads);
+      fail(
+        'client',
+        `is a Cluster with scaleReads ${shown}; it must be "master", ${REPLICA_READS}`,
+      );
+    }
+  } else if (options?.role === 'slave') {
+    fail('client', `is connected to a replica (role "slave"); use the master, ${REPLICA_READS}`);
   }
 }

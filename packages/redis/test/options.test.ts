@@ -1,5 +1,5 @@
 import { ErrorCode } from '@layercache/core';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisCache, type RedisCacheOptions } from '../src/index.js';
 
@@ -46,6 +46,44 @@ describe('createRedisCache option validation (at construction, naming the option
     rejected({ client }, 'client');
     rejected({ url, redis: { keyPrefix: 'x:' } }, 'redis');
     rejected({ cluster: { nodes: [{ port: 1 }], options: { keyPrefix: 'x:' } } }, 'cluster');
+  });
+
+  it('rejects a Cluster that would read from replicas, which may answer true after a remove', () => {
+    const nodes = [{ host: '127.0.0.1', port: 1 }];
+    for (const scaleReads of ['slave', 'all', () => null]) {
+      const message = rejected({ cluster: { nodes, options: { scaleReads } } }, 'cluster').message;
+      expect(message).toMatch(/scaleReads/);
+      expect(message).toMatch(/replica/);
+    }
+    // A borrowed Cluster is checked as it is configured; nothing is sent to decide.
+    for (const scaleReads of ['slave', 'all', () => null] as const) {
+      const client = new Cluster(nodes, { lazyConnect: true, scaleReads });
+      expect(rejected({ client }, 'client').message).toMatch(/scaleReads/);
+      client.disconnect();
+    }
+  });
+
+  it('accepts a Cluster that reads from masters, and forces it on an owned one', async () => {
+    const nodes = [{ host: '127.0.0.1', port: 1 }];
+    const client = new Cluster(nodes, { lazyConnect: true, scaleReads: 'master' });
+    await createRedisCache({ client, commandTimeoutMs: 50 }).close();
+    const defaults = new Cluster(nodes, { lazyConnect: true });
+    await createRedisCache({ client: defaults, commandTimeoutMs: 50 }).close();
+    client.disconnect();
+    defaults.disconnect();
+    const owned = createRedisCache({
+      cluster: { nodes, options: { scaleReads: 'master' } },
+      commandTimeoutMs: 50,
+    });
+    await owned.close();
+  });
+
+  it('rejects a connection to a replica (role "slave"), which may answer true after a remove', () => {
+    const sentinels = [{ host: '127.0.0.1', port: 1 }];
+    rejected({ redis: { sentinels, name: 'mymaster', role: 'slave' } }, 'redis');
+    const client = new Redis({ lazyConnect: true, sentinels, name: 'mymaster', role: 'slave' });
+    expect(rejected({ client }, 'client').message).toMatch(/replica/);
+    client.disconnect();
   });
 
   it('rejects a cluster without startup nodes', () => {
