@@ -24,11 +24,13 @@ import { createRunContext } from './context.js';
 import { renderChart } from './report/chart.js';
 import { renderConsole } from './report/console.js';
 import { renderMarkdown } from './report/markdown.js';
+import { updateReadme } from './report/readme.js';
 
 const CONCURRENCIES = [1, 64] as const;
 
 /** `bench/results` at the repository root (this file is tools/bench/dist/bench.js). */
 const DEFAULT_OUT = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+const ROOT_README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 async function main(argv: readonly string[]): Promise<void> {
   const options = parseBenchArgs(argv);
@@ -178,16 +180,23 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const out = resolve(options.out ?? DEFAULT_OUT);
   await mkdir(out, { recursive: true });
+  const markdown = renderMarkdown(results);
   await Promise.all([
     writeFile(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`),
-    writeFile(join(out, 'latest.md'), renderMarkdown(results)),
+    writeFile(join(out, 'latest.md'), markdown),
     writeFile(join(out, 'chart.svg'), renderChart(results)),
   ]);
+  // Only a full run into the default place speaks for the project in its README; quick runs and
+  // runs written elsewhere never touch it.
+  const readmeUpdated =
+    !options.quick && options.out === undefined && (await updateReadme(ROOT_README, markdown));
   process.stdout.write(
     options.json ? `${JSON.stringify(results, null, 2)}\n` : renderConsole(results),
   );
-  if (!options.json)
+  if (!options.json) {
     process.stdout.write(`\nwrote ${join(out, 'latest.md')}, latest.json, chart.svg\n`);
+    if (readmeUpdated) process.stdout.write(`updated the Performance section of ${ROOT_README}\n`);
+  }
 }
 
 await runCommand('bench', main);
