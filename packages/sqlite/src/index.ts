@@ -54,13 +54,13 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
     }
     // Set explicitly: reports disagree on the default, and every later lock waits this long.
     if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    refuseNewer(db, filename);
+    refuseNewer(db, filename, owned);
     if (owned) {
       // WAL lets readers in every process run while one writes. (`:memory:` stays "memory".)
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${resolved.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     }
-    migrate(db, filename);
+    migrate(db, filename, owned);
     const store = createSqliteStore(db, {
       filename,
       ttlMs: resolved.ttlMs,

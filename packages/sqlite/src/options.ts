@@ -28,8 +28,10 @@ export interface SqliteCacheOptions {
   /**
    * A better-sqlite3 connection to use instead of opening one. It is borrowed: `close()` never
    * closes it, and its journal mode and `synchronous` setting are left as they are (use WAL for
-   * several processes). The cache's tables are created in it (names start with `layercache_`).
-   * Do not keep a transaction of your own open on it across an `await`.
+   * several processes). The cache's tables are created in it (names start with `layercache_`),
+   * and their schema version is kept in its `layercache_schema` table: `PRAGMA user_version` stays
+   * the application's, never read or written. Do not keep a transaction of your own open on it
+   * across an `await`.
    */
   readonly database?: Database;
   /**

@@ -1,11 +1,15 @@
 import { UnavailableError } from '@layercache/core';
 import type { Database } from 'better-sqlite3';
 
-/** The layout this release reads and writes, recorded in `PRAGMA user_version`. */
+/**
+ * The layout this release reads and writes. A file the cache opens itself records it in
+ * `PRAGMA user_version`; a borrowed database records it in the `layercache_schema` table, because
+ * its `user_version` belongs to the application that lent it (see {@link readSchema}).
+ */
 export const SCHEMA_VERSION = 2;
 
 /**
- * `MIGRATIONS[v]` upgrades a database from `user_version` v to v + 1. A layout change appends a
+ * `MIGRATIONS[v]` upgrades a database from schema version v to v + 1. A layout change appends a
  * step here and never edits an old one: a file written by any earlier release then upgrades in
  * place on open, inside one `BEGIN IMMEDIATE` transaction (DDL is transactional in SQLite, so a
  * failed upgrade leaves the file as it was, and two processes opening it at once upgrade it once).
@@ -13,6 +17,9 @@ export const SCHEMA_VERSION = 2;
  * Tables are `WITHOUT ROWID` and keyed by what the two lookups ask for, so `contains` and `meta`
  * are each one B-tree search and no separate index doubles the file size. Names start with
  * `layercache_` so the tables can live in a borrowed database beside the application's own.
+ *
+ * A step that changes the columns of `layercache_links` must also keep {@link layoutVersion}
+ * right: it tells the version of our tables in a borrowed database that has no `layercache_schema`.
  */
 const MIGRATIONS: readonly string[] = [
   // 0 → 1: memberships and metas.
@@ -36,43 +43,120 @@ const MIGRATIONS: readonly string[] = [
      WHERE expires_at IS NOT NULL;`,
 ];
 
-function userVersion(db: Database): number {
-  return db.pragma('user_version', { simple: true }) as number;
+/** Where a database keeps the cache's schema version. */
+type VersionRecord = 'user_version' | 'layercache_schema';
+
+/** The cache's schema version in a database, and where it is (or will be) recorded. */
+interface SchemaState {
+  readonly version: number;
+  readonly record: VersionRecord;
 }
 
-function tooNew(version: number, filename: string): UnavailableError {
-  return new UnavailableError(
-    `layercache sqlite: ${filename} has schema version ${version} (PRAGMA user_version), newer than ` +
-      `the ${SCHEMA_VERSION} this release understands. What to do: upgrade @layercache/sqlite, or ` +
-      `give this cache its own file if another application uses user_version.`,
+function hasTable(db: Database, name: string): boolean {
+  return (
+    db
+      .prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?")
+      .pluck()
+      .get(name) !== undefined
   );
 }
 
 /**
- * Throws when the file was written by a newer release. Runs before anything is changed on open
- * (even the journal mode), so such a file is left byte for byte as it was.
+ * The version of the cache's tables judged from their layout alone: 0 when there are none, else
+ * the version whose columns they have. Only needed for a database without `layercache_schema`
+ * that is not ours to read `user_version` in — a file an owned cache (or a release before
+ * `layercache_schema` existed) wrote, later lent to us — and those are at most version 2.
  */
-export function refuseNewer(db: Database, filename: string): void {
-  const version = userVersion(db);
-  if (version > SCHEMA_VERSION) throw tooNew(version, filename);
+function layoutVersion(db: Database): number {
+  if (!hasTable(db, 'layercache_links')) return 0;
+  const expiry = db
+    .prepare("SELECT 1 FROM pragma_table_info('layercache_links') WHERE name = 'expires_at'")
+    .pluck()
+    .get();
+  return expiry === undefined ? 1 : 2;
 }
 
 /**
- * Brings the cache's tables to {@link SCHEMA_VERSION}, creating them in a new file. Refuses a
- * file from a newer release rather than guessing at its layout.
+ * Reads the cache's schema version without changing anything.
+ *
+ * - A database with a `layercache_schema` table keeps the version there, whoever opened it: the
+ *   table marks a database shared with an application, whose `user_version` is never touched —
+ *   even when it is later opened by `filename` rather than lent.
+ * - Otherwise a file the cache opened itself (`owned`) keeps it in `PRAGMA user_version`.
+ * - Otherwise (a borrowed database) `user_version` is the application's and is never read: the
+ *   version comes from whether and how our tables exist, and will be recorded in
+ *   `layercache_schema`.
  */
-export function migrate(db: Database, filename: string): void {
-  if (userVersion(db) === SCHEMA_VERSION) return;
+export function readSchema(db: Database, owned: boolean): SchemaState {
+  if (hasTable(db, 'layercache_schema')) {
+    const version = db.prepare('SELECT max(version) FROM layercache_schema').pluck().get();
+    return {
+      version: typeof version === 'number' ? version : layoutVersion(db),
+      record: 'layercache_schema',
+    };
+  }
+  if (owned) {
+    return {
+      version: db.pragma('user_version', { simple: true }) as number,
+      record: 'user_version',
+    };
+  }
+  return { version: layoutVersion(db), record: 'layercache_schema' };
+}
+
+function recordVersion(db: Database, record: VersionRecord, version: number): void {
+  if (record === 'user_version') {
+    db.pragma(`user_version = ${version}`);
+    return;
+  }
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS layercache_schema (version INTEGER NOT NULL);
+     DELETE FROM layercache_schema;
+     INSERT INTO layercache_schema (version) VALUES (${version});`,
+  );
+}
+
+function tooNew({ version, record }: SchemaState, filename: string): UnavailableError {
+  const where = record === 'user_version' ? 'PRAGMA user_version' : 'table layercache_schema';
+  const advice =
+    record === 'user_version'
+      ? 'upgrade @layercache/sqlite; or, if another application uses user_version in this file, ' +
+        'give the cache its own file or lend it the connection with the database option (a lent ' +
+        'database keeps the version in layercache_schema and leaves user_version alone)'
+      : 'upgrade @layercache/sqlite';
+  return new UnavailableError(
+    `layercache sqlite: ${filename} has schema version ${version} (${where}), newer than the ` +
+      `${SCHEMA_VERSION} this release understands. What to do: ${advice}.`,
+  );
+}
+
+/**
+ * Throws when the database was written by a newer release. Runs before anything is changed on
+ * open (even the journal mode), so such a file is left byte for byte as it was.
+ */
+export function refuseNewer(db: Database, filename: string, owned: boolean): void {
+  const state = readSchema(db, owned);
+  if (state.version > SCHEMA_VERSION) throw tooNew(state, filename);
+}
+
+/**
+ * Brings the cache's tables to {@link SCHEMA_VERSION}, creating them in a new database, and
+ * records the version where {@link readSchema} found it belongs. Refuses a database from a newer
+ * release rather than guessing at its layout. A database already at the current version is not
+ * written to.
+ */
+export function migrate(db: Database, filename: string, owned: boolean): void {
+  if (readSchema(db, owned).version === SCHEMA_VERSION) return;
   // Take the write lock before reading the version again, so a concurrent opener that upgraded
   // the file first is seen and its work is not redone.
   db.exec('BEGIN IMMEDIATE');
   try {
-    const from = userVersion(db);
-    if (from > SCHEMA_VERSION) throw tooNew(from, filename);
-    for (let version = from; version < SCHEMA_VERSION; version++) {
+    const state = readSchema(db, owned);
+    if (state.version > SCHEMA_VERSION) throw tooNew(state, filename);
+    for (let version = state.version; version < SCHEMA_VERSION; version++) {
       db.exec(MIGRATIONS[version]!);
     }
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    recordVersion(db, state.record, SCHEMA_VERSION);
     db.exec('COMMIT');
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
