@@ -2,7 +2,7 @@ import type { LayerInfoStore, LayerMeta } from '@layercache/core';
 import type { Cluster, Redis } from 'ioredis';
 import { clearKeys } from './clear.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
-import { Deadlines } from './deadline.js';
+import { Deadlines, RedisTimeoutError } from './deadline.js';
 import { createKeyLayout, memberOf } from './keys.js';
 import type { ResolvedRedisCacheOptions } from './options.js';
 
@@ -83,6 +83,82 @@ export function createRedisStore(
     }
   }
 
+  // One wait for the connection shared by every call made before it is ready: a listener per
+  // call would pile up on the client. It settles on the next state change.
+  let readiness: Promise<void> | undefined;
+  function ready(): Promise<void> {
+    if (readiness === undefined) {
+      readiness = new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          client.off('ready', onReady);
+          client.off('close', onDown);
+          client.off('reconnecting', onDown);
+          client.off('end', onDown);
+          readiness = undefined;
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        const onReady = () => settle();
+        const onDown = () =>
+          settle(new Error(`Redis is not connected (ioredis status "${client.status}")`));
+        client.on('ready', onReady);
+        client.on('close', onDown);
+        client.on('reconnecting', onDown);
+        client.on('end', onDown);
+      });
+      // A borrowed lazyConnect client connects on its first command; nothing has been sent yet.
+      if (client.status === 'wait') client.connect().catch(() => {});
+    }
+    return readiness;
+  }
+
+  /**
+   * A write with a signal, called before the connection is ready, waits here rather than in
+   * ioredis' offline queue: a queued command is sent once the connection is up, even when its
+   * caller has aborted (and been answered) meanwhile. So the signal is checked again once the
+   * connection is ready, and an aborted call sends nothing — DESIGN.md §3: an aborted call that
+   * had not reached the backend has changed nothing. A call whose time is up is not sent either.
+   * Bounded by `commandTimeoutMs` as a whole. Never on the hot path (ready, or no signal).
+   */
+  function afterReady<R>(
+    signal: AbortSignal,
+    command: string,
+    key: string,
+    send: () => Promise<R>,
+  ): Promise<R> {
+    const started = performance.now();
+    const waited = new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      ready().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+    return deadlines.guard(
+      waited.then(() => {
+        if (signal.aborted) throw signal.reason;
+        if (performance.now() - started >= commandTimeoutMs) {
+          throw new RedisTimeoutError(`Redis was not ready within ${commandTimeoutMs} ms`);
+        }
+        checkUp();
+        return send();
+      }),
+      command,
+      key,
+    );
+  }
+
+  /** `true` when a write must wait in {@link afterReady}: it has a signal, the client is not ready. */
+  const mustWait = (signal: AbortSignal | undefined) =>
+    signal !== undefined && client.status !== 'ready';
+
   // When ioredis already times every command out soon enough (owned standalone clients are
   // configured so), a call is only wrapped to map its reply: the hot path pays for no extra
   // promise or deadline bookkeeping. A standalone client times a command out even while it waits
@@ -107,6 +183,57 @@ export function createRedisStore(
     // A value we cannot parse is not ours: a miss, which a later setMeta overwrites.
     value === null ? undefined : (decodeMeta(value, Date.now()) ?? undefined);
 
+  function add(repo: string, digest: string): Promise<void> {
+    const key = keys.membership(repo);
+    if (ttlMs === undefined) {
+      return bounded(client.zadd(key, '+inf', memberOf(digest)), 'ZADD', key, ignore);
+    }
+    const now = Date.now();
+    // Three pipelined single-key commands: the membership with its expiry as score, the key's
+    // garbage-collection expiry, and a trim of members long expired (by the client's clock) so
+    // that a repository added to forever does not grow forever.
+    return bounded(
+      Promise.all([
+        client.zadd(key, now + ttlMs, memberOf(digest)),
+        client.pexpire(key, ttlMs + grace),
+        client.zremrangebyscore(key, '-inf', `(${now - grace}`),
+      ]),
+      'ZADD',
+      key,
+      ignore,
+    );
+  }
+
+  function remove(repo: string, digest: string): Promise<boolean> {
+    const key = keys.membership(repo);
+    // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
+    const member = memberOf(digest);
+    const transaction = client.multi().zscore(key, member).zrem(key, member).exec();
+    return bounded(transaction, 'ZREM', key, (results) => {
+      if (results === null) throw new Error(`MULTI on ${key} was aborted`);
+      for (const [error] of results) {
+        // ioredis reports per-command failures (MaxRetriesPerRequestError, WRONGTYPE) inside
+        // the results instead of rejecting.
+        if (error) throw mapError(error, 'ZREM', key);
+      }
+      return isLive(results[0]![1] as string | null);
+    });
+  }
+
+  function setMeta(digest: string, meta: LayerMeta): Promise<void> {
+    const key = keys.meta(digest);
+    if (ttlMs === undefined) {
+      return bounded(client.set(key, encodeMeta(meta, undefined)), 'SET', key, ignore);
+    }
+    const value = encodeMeta(meta, Date.now() + ttlMs);
+    return bounded(client.set(key, value, 'PX', ttlMs + grace), 'SET', key, ignore);
+  }
+
+  function deleteMeta(digest: string): Promise<boolean> {
+    const key = keys.meta(digest);
+    return bounded(client.getdel(key), 'GETDEL', key, (value) => readMeta(value) !== undefined);
+  }
+
   return {
     contains(repo, digest) {
       checkUp();
@@ -114,43 +241,20 @@ export function createRedisStore(
       return bounded(client.zscore(key, memberOf(digest)), 'ZSCORE', key, isLive);
     },
 
-    add(repo, digest) {
+    add(repo, digest, signal) {
       checkUp();
-      const key = keys.membership(repo);
-      if (ttlMs === undefined) {
-        return bounded(client.zadd(key, '+inf', memberOf(digest)), 'ZADD', key, ignore);
+      if (mustWait(signal)) {
+        return afterReady(signal!, 'ZADD', keys.membership(repo), () => add(repo, digest));
       }
-      const now = Date.now();
-      // Three pipelined single-key commands: the membership with its expiry as score, the key's
-      // garbage-collection expiry, and a trim of members long expired (by the client's clock) so
-      // that a repository added to forever does not grow forever.
-      return bounded(
-        Promise.all([
-          client.zadd(key, now + ttlMs, memberOf(digest)),
-          client.pexpire(key, ttlMs + grace),
-          client.zremrangebyscore(key, '-inf', `(${now - grace}`),
-        ]),
-        'ZADD',
-        key,
-        ignore,
-      );
+      return add(repo, digest);
     },
 
-    remove(repo, digest) {
+    remove(repo, digest, signal) {
       checkUp();
-      const key = keys.membership(repo);
-      // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
-      const member = memberOf(digest);
-      const transaction = client.multi().zscore(key, member).zrem(key, member).exec();
-      return bounded(transaction, 'ZREM', key, (results) => {
-        if (results === null) throw new Error(`MULTI on ${key} was aborted`);
-        for (const [error] of results) {
-          // ioredis reports per-command failures (MaxRetriesPerRequestError, WRONGTYPE) inside
-          // the results instead of rejecting.
-          if (error) throw mapError(error, 'ZREM', key);
-        }
-        return isLive(results[0]![1] as string | null);
-      });
+      if (mustWait(signal)) {
+        return afterReady(signal!, 'ZREM', keys.membership(repo), () => remove(repo, digest));
+      }
+      return remove(repo, digest);
     },
 
     meta(digest) {
@@ -159,24 +263,29 @@ export function createRedisStore(
       return bounded(client.get(key), 'GET', key, readMeta);
     },
 
-    setMeta(digest, meta: LayerMeta) {
+    setMeta(digest, meta: LayerMeta, signal) {
       checkUp();
-      const key = keys.meta(digest);
-      if (ttlMs === undefined) {
-        return bounded(client.set(key, encodeMeta(meta, undefined)), 'SET', key, ignore);
+      if (mustWait(signal)) {
+        return afterReady(signal!, 'SET', keys.meta(digest), () => setMeta(digest, meta));
       }
-      const value = encodeMeta(meta, Date.now() + ttlMs);
-      return bounded(client.set(key, value, 'PX', ttlMs + grace), 'SET', key, ignore);
+      return setMeta(digest, meta);
     },
 
-    deleteMeta(digest) {
+    deleteMeta(digest, signal) {
       checkUp();
-      const key = keys.meta(digest);
-      return bounded(client.getdel(key), 'GETDEL', key, (value) => readMeta(value) !== undefined);
+      if (mustWait(signal)) {
+        return afterReady(signal!, 'GETDEL', keys.meta(digest), () => deleteMeta(digest));
+      }
+      return deleteMeta(digest);
     },
 
     clear(signal) {
       checkUp();
+      if (mustWait(signal)) {
+        return afterReady(signal!, 'SCAN', keys.scanPattern, () =>
+          clearKeys(client, keys, deadlines, signal),
+        );
+      }
       return clearKeys(client, keys, deadlines, signal);
     },
 

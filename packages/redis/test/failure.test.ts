@@ -52,6 +52,62 @@ describe('outage and recovery', () => {
     expect(results[1]).toBe(true);
   });
 
+  it('a write aborted before the connection is ready changes nothing (it never reaches Redis)', async () => {
+    const prefix = uniquePrefix('early-abort');
+    await using setup = createRedisCache({ url: server.url, keyPrefix: prefix });
+    await setup.add('team/kept', d);
+    await setup.setMeta(d, { path: '/kept', length: 1 });
+    const writes: [string, (cache: LayerInfoCache, signal: AbortSignal) => Promise<unknown>][] = [
+      ['add', (cache, signal) => cache.add('team/a', d, { signal })],
+      ['remove', (cache, signal) => cache.remove('team/kept', d, { signal })],
+      ['setMeta', (cache, signal) => cache.setMeta(d, { path: '/new', length: 2 }, { signal })],
+      ['deleteMeta', (cache, signal) => cache.deleteMeta(d, { signal })],
+      ['clear', (cache, signal) => cache.clear({ signal })],
+    ];
+    for (const [name, write] of writes) {
+      // The reviewer's sequence: create, call at once with a signal, abort at once.
+      await using cache = createRedisCache({ url: server.url, keyPrefix: prefix });
+      const controller = new AbortController();
+      const call = write(cache, controller.signal);
+      const reason = new Error(`stop ${name}`);
+      controller.abort(reason);
+      await expect(call, name).rejects.toBe(reason);
+      // Once this cache's connection has answered, anything it had queued has run.
+      expect(await cache.contains('team/a', d), name).toBe(false);
+      expect(await cache.contains('team/kept', d), name).toBe(true);
+      expect(await cache.meta(d), name).toEqual({ path: '/kept', length: 1 });
+    }
+  });
+
+  it('a write with a signal that is not aborted still waits for the first connection', async () => {
+    await using cache = createRedisCache({ url: server.url, keyPrefix: uniquePrefix('early-sig') });
+    const { signal } = new AbortController();
+    await cache.add('team/a', d, { signal });
+    await cache.setMeta(d, { path: '/x', length: 1 }, { signal });
+    expect(await cache.contains('team/a', d)).toBe(true);
+    expect(await cache.remove('team/a', d, { signal })).toBe(true);
+  });
+
+  it('writes with signals waiting for a lazy borrowed client share one wait and connect it', async () => {
+    const client = new Redis(server.url, { lazyConnect: true, enableAutoPipelining: true });
+    const listeners = client.listenerCount('ready');
+    try {
+      const cache = createRedisCache({ client, keyPrefix: uniquePrefix('lazy') });
+      const { signal } = new AbortController();
+      const repos = Array.from({ length: 32 }, (_, i) => `team/lazy-${i}`);
+      const writes = Promise.all(repos.map((repo) => cache.add(repo, d, { signal })));
+      expect(client.listenerCount('ready')).toBe(listeners + 1);
+      await writes;
+      expect(client.listenerCount('ready')).toBe(listeners);
+      expect((await Promise.all(repos.map((repo) => cache.contains(repo, d)))).every(Boolean)).toBe(
+        true,
+      );
+      await cache.close();
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('when the server stops, every call rejects with UnavailableError in bounded time, and calls succeed again once it is back', async () => {
     const prefix = uniquePrefix('outage');
     await using cache = createRedisCache({
