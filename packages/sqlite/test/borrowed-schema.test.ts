@@ -1,12 +1,19 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ErrorCode, type LayerCacheError } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteCache, SCHEMA_VERSION } from '../src/index.js';
-import { digest, tempDir } from './support.js';
+import { digest, requireBuild, startWriter, tempDir, waitFor } from './support.js';
 
 const tmp = tempDir('borrowed-schema');
-afterAll(() => tmp.remove());
+const children: ChildProcess[] = [];
+beforeAll(requireBuild);
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  tmp.remove();
+});
 
 type Db = InstanceType<typeof BetterSqlite3>;
 
@@ -200,5 +207,91 @@ describe("a borrowed database's schema version", () => {
       db.close();
     }
     expect(readFileSync(filename).equals(bytes)).toBe(true);
+  });
+
+  it('three processes lending the same application database at once create the tables once and lose no write', {
+    timeout: 60_000,
+  }, async () => {
+    const filename = applicationDatabase('app-shared-by-processes.sqlite', 4);
+    const wal = new BetterSqlite3(filename);
+    wal.pragma('journal_mode = WAL'); // the application's choice, kept in the file
+    const untouched = applicationState(wal);
+    wal.close();
+
+    const writers = ['b1', 'b2', 'b3'].map((name) => startWriter(filename, name, 200, 16, true));
+    children.push(...writers.map((writer) => writer.child));
+    for (const writer of writers) {
+      expect(await writer.exited, writer.stderr).toEqual({ code: 0, signal: null });
+    }
+
+    const db = new BetterSqlite3(filename);
+    try {
+      expect(applicationState(db)).toEqual(untouched);
+      expect(recordedVersion(db)).toEqual([SCHEMA_VERSION]);
+      await using cache = createSqliteCache({ database: db });
+      for (const name of ['b1', 'b2', 'b3']) {
+        for (const i of [0, 99, 199]) {
+          expect(await cache.contains(`proc/${name}`, digest(`${name}-${i}`))).toBe(true);
+        }
+      }
+      expect(db.prepare('SELECT count(*) FROM layercache_links').pluck().get()).toBe(600);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('an opener that finds another one creating the tables waits for it and does not create them again', {
+    timeout: 30_000,
+  }, async () => {
+    // The statements a lent cache leaves in a database, taken from one it made.
+    const template = tmp.file('template.sqlite');
+    const made = new BetterSqlite3(template);
+    createSqliteCache({ database: made }).close();
+    const sql = made
+      .prepare(
+        "SELECT sql || ';' FROM sqlite_master WHERE name LIKE 'layercache_%' AND sql IS NOT NULL",
+      )
+      .pluck()
+      .all()
+      .join('\n');
+    made.close();
+
+    const filename = applicationDatabase('app-raced.sqlite', 0);
+    const holder = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('./fixtures/hold-lock.mjs', import.meta.url)),
+        filename,
+        `${sql} INSERT INTO layercache_schema (version) VALUES (${SCHEMA_VERSION});`,
+        '300',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(holder);
+    let out = '';
+    let err = '';
+    holder.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    holder.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
+    await waitFor(() => out.includes('locked') || holder.exitCode !== null, 15_000, 'the lock');
+    expect(out, err).toContain('locked');
+
+    // Sees no tables before the lock is free; must look again once it has the lock.
+    const db = new BetterSqlite3(filename, { timeout: 10_000 });
+    try {
+      const started = Date.now();
+      await using cache = createSqliteCache({ database: db });
+      expect(Date.now() - started, 'did not wait for the lock').toBeGreaterThanOrEqual(150);
+      await waitFor(() => out.includes('committed'), 15_000, 'the holder to commit');
+      await cache.add('raced/repo', digest('r'));
+      expect(await cache.contains('raced/repo', digest('r'))).toBe(true);
+      expect(recordedVersion(db)).toEqual([SCHEMA_VERSION]);
+      expect(applicationState(db)).toMatchObject({ userVersion: 0 });
+    } finally {
+      db.close();
+    }
   });
 });

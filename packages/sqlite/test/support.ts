@@ -39,18 +39,23 @@ export interface Writer {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `fixtures/writer.mjs` (see there for the arguments). */
+/**
+ * Starts `fixtures/writer.mjs` (see there for the arguments). With `borrow`, the child lends the
+ * cache a connection it opened itself instead of letting the cache open the file.
+ */
 export function startWriter(
   filename: string,
   name: string,
   count: number,
   concurrency = 16,
+  borrow = false,
 ): Writer {
   const child = spawn(
     process.execPath,
     [writer, filename, name, String(count), String(concurrency)],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LAYERCACHE_WRITER_BORROW: borrow ? '1' : '0' },
     },
   );
   const acked: number[] = [];
