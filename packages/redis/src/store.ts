@@ -83,70 +83,75 @@ export function createRedisStore(
     }
   }
 
-  // One wait for the connection shared by every call made before it is ready: a listener per
-  // call would pile up on the client. It settles on the next state change.
-  let readiness: Promise<void> | undefined;
-  function ready(): Promise<void> {
-    if (readiness === undefined) {
-      readiness = new Promise<void>((resolve, reject) => {
-        const settle = (error?: Error) => {
-          client.off('ready', onReady);
-          client.off('close', onDown);
-          client.off('reconnecting', onDown);
-          client.off('end', onDown);
-          readiness = undefined;
-          if (error === undefined) resolve();
-          else reject(error);
-        };
-        const onReady = () => settle();
-        const onDown = () =>
-          settle(new Error(`Redis is not connected (ioredis status "${client.status}")`));
-        client.on('ready', onReady);
-        client.on('close', onDown);
-        client.on('reconnecting', onDown);
-        client.on('end', onDown);
-      });
-      // A borrowed lazyConnect client connects on its first command; nothing has been sent yet.
-      if (client.status === 'wait') client.connect().catch(() => {});
+  // Calls waiting for the connection (see afterReady). One set of client listeners serves them
+  // all — a listener per call would pile up on the client — and each call leaves the set when it
+  // settles, so nothing accumulates however long Redis stays away.
+  const waiting = new Set<() => void>();
+  function wake(): void {
+    client.off('ready', wake);
+    client.off('end', wake);
+    for (const waiter of waiting) waiter();
+    waiting.clear();
+  }
+  function enqueue(waiter: () => void): void {
+    if (waiting.size === 0) {
+      client.on('ready', wake);
+      client.on('end', wake);
     }
-    return readiness;
+    waiting.add(waiter);
+    // A borrowed lazyConnect client connects on its first command; none has been sent.
+    if (client.status === 'wait') client.connect().catch(() => {});
+  }
+  function leave(waiter: () => void): void {
+    waiting.delete(waiter);
+    if (waiting.size === 0) {
+      client.off('ready', wake);
+      client.off('end', wake);
+    }
   }
 
   /**
-   * A write with a signal, called before the connection is ready, waits here rather than in
-   * ioredis' offline queue: a queued command is sent once the connection is up, even when its
-   * caller has aborted (and been answered) meanwhile. So the signal is checked again once the
-   * connection is ready, and an aborted call sends nothing — DESIGN.md §3: an aborted call that
-   * had not reached the backend has changed nothing. A call whose time is up is not sent either.
-   * Bounded by `commandTimeoutMs` as a whole. Never on the hot path (ready, or no signal).
+   * A call that must not be handed to a client that is not ready waits here instead of in
+   * ioredis' offline queue, where a command is sent whenever the connection comes up — even long
+   * after its caller was answered (aborted, or timed out). Used for writes with a signal, which
+   * check it again once the connection is ready and send nothing if it was aborted (DESIGN.md
+   * §3: an aborted call that had not reached the backend has changed nothing), and for every
+   * call on a Cluster, whose offline queue has no timeout at all. A call whose time ran out
+   * while waiting is not sent either. Bounded by `commandTimeoutMs` as a whole. Never on the hot
+   * path (a ready client).
    */
   function afterReady<R>(
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     command: string,
     key: string,
     send: () => Promise<R>,
   ): Promise<R> {
-    const started = performance.now();
     const waited = new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      ready().then(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
+      const done = (error?: unknown) => {
+        clearTimeout(timer);
+        leave(waiter);
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const waiter = () => done();
+      const onAbort = () => done(signal!.reason);
+      const timer = setTimeout(
+        () =>
+          done(
+            new RedisTimeoutError(
+              `Redis was not ready for ${command} ${key} within ${commandTimeoutMs} ms ` +
+                `(ioredis status "${client.status}")`,
+            ),
+          ),
+        commandTimeoutMs,
       );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      enqueue(waiter);
     });
     return deadlines.guard(
       waited.then(() => {
-        if (signal.aborted) throw signal.reason;
-        if (performance.now() - started >= commandTimeoutMs) {
-          throw new RedisTimeoutError(`Redis was not ready within ${commandTimeoutMs} ms`);
-        }
+        if (signal?.aborted) throw signal.reason;
         checkUp();
         return send();
       }),
@@ -155,9 +160,15 @@ export function createRedisStore(
     );
   }
 
-  /** `true` when a write must wait in {@link afterReady}: it has a signal, the client is not ready. */
-  const mustWait = (signal: AbortSignal | undefined) =>
-    signal !== undefined && client.status !== 'ready';
+  const cluster = isCluster(client);
+  /**
+   * Checks a client that is not `ready`: throws when it is down, and says whether the call must
+   * wait in {@link afterReady} (a write with a signal, or any call on a Cluster).
+   */
+  function mustWait(signal: AbortSignal | undefined): boolean {
+    checkUp();
+    return cluster || signal !== undefined;
+  }
 
   // When ioredis already times every command out soon enough (owned standalone clients are
   // configured so), a call is only wrapped to map its reply: the hot path pays for no extra
@@ -234,55 +245,64 @@ export function createRedisStore(
     return bounded(client.getdel(key), 'GETDEL', key, (value) => readMeta(value) !== undefined);
   }
 
+  function contains(repo: string, digest: string): Promise<boolean> {
+    const key = keys.membership(repo);
+    return bounded(client.zscore(key, memberOf(digest)), 'ZSCORE', key, isLive);
+  }
+
+  function meta(digest: string): Promise<LayerMeta | undefined> {
+    const key = keys.meta(digest);
+    return bounded(client.get(key), 'GET', key, readMeta);
+  }
+
+  // Each operation costs one status check on the hot path; a client that is not ready is
+  // checked further (down: fail at once; else maybe wait) off it.
   return {
     contains(repo, digest) {
-      checkUp();
-      const key = keys.membership(repo);
-      return bounded(client.zscore(key, memberOf(digest)), 'ZSCORE', key, isLive);
+      if (client.status !== 'ready' && mustWait(undefined)) {
+        return afterReady(undefined, 'ZSCORE', keys.membership(repo), () => contains(repo, digest));
+      }
+      return contains(repo, digest);
     },
 
     add(repo, digest, signal) {
-      checkUp();
-      if (mustWait(signal)) {
-        return afterReady(signal!, 'ZADD', keys.membership(repo), () => add(repo, digest));
+      if (client.status !== 'ready' && mustWait(signal)) {
+        return afterReady(signal, 'ZADD', keys.membership(repo), () => add(repo, digest));
       }
       return add(repo, digest);
     },
 
     remove(repo, digest, signal) {
-      checkUp();
-      if (mustWait(signal)) {
-        return afterReady(signal!, 'ZREM', keys.membership(repo), () => remove(repo, digest));
+      if (client.status !== 'ready' && mustWait(signal)) {
+        return afterReady(signal, 'ZREM', keys.membership(repo), () => remove(repo, digest));
       }
       return remove(repo, digest);
     },
 
     meta(digest) {
-      checkUp();
-      const key = keys.meta(digest);
-      return bounded(client.get(key), 'GET', key, readMeta);
+      if (client.status !== 'ready' && mustWait(undefined)) {
+        return afterReady(undefined, 'GET', keys.meta(digest), () => meta(digest));
+      }
+      return meta(digest);
     },
 
-    setMeta(digest, meta: LayerMeta, signal) {
-      checkUp();
-      if (mustWait(signal)) {
-        return afterReady(signal!, 'SET', keys.meta(digest), () => setMeta(digest, meta));
+    setMeta(digest, value: LayerMeta, signal) {
+      if (client.status !== 'ready' && mustWait(signal)) {
+        return afterReady(signal, 'SET', keys.meta(digest), () => setMeta(digest, value));
       }
-      return setMeta(digest, meta);
+      return setMeta(digest, value);
     },
 
     deleteMeta(digest, signal) {
-      checkUp();
-      if (mustWait(signal)) {
-        return afterReady(signal!, 'GETDEL', keys.meta(digest), () => deleteMeta(digest));
+      if (client.status !== 'ready' && mustWait(signal)) {
+        return afterReady(signal, 'GETDEL', keys.meta(digest), () => deleteMeta(digest));
       }
       return deleteMeta(digest);
     },
 
     clear(signal) {
-      checkUp();
-      if (mustWait(signal)) {
-        return afterReady(signal!, 'SCAN', keys.scanPattern, () =>
+      if (client.status !== 'ready' && mustWait(signal)) {
+        return afterReady(signal, 'SCAN', keys.scanPattern, () =>
           clearKeys(client, keys, deadlines, signal),
         );
       }

@@ -3,7 +3,12 @@ import { describeLayerInfoCache, digest } from '@layercache/core/conformance';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache } from '../src/index.js';
-import { type RedisCluster, sendRedisCommand, startRedisCluster } from '../src/testing/index.js';
+import {
+  findFreePort,
+  type RedisCluster,
+  sendRedisCommand,
+  startRedisCluster,
+} from '../src/testing/index.js';
 import { uniquePrefix, waitFor } from './servers.js';
 
 let cluster: RedisCluster;
@@ -143,6 +148,47 @@ describe('redis cluster specifics', () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it('calls on a Cluster that is not ready wait in the cache, never in its offline queue', async () => {
+    // 'localhost' must be resolved first: until then the Cluster has no node to send to and
+    // ioredis parks commands in its own queue, where they would run whenever it comes up — long
+    // after their callers were told they failed.
+    const port = await findFreePort();
+    const client = new Cluster([{ host: 'localhost', port }]);
+    client.on('error', () => {});
+    const queued = () => (client as unknown as { offlineQueue: { length: number } }).offlineQueue;
+    try {
+      await using cache = createRedisCache({
+        client,
+        keyPrefix: uniquePrefix('queue'),
+        commandTimeoutMs: 300,
+      });
+      const d = digest('queue');
+      const calls = [
+        cache.add('team/a', d),
+        cache.remove('team/a', d),
+        cache.contains('team/a', d),
+        cache.setMeta(d, { path: '/x', length: 1 }),
+      ];
+      expect(queued().length).toBe(0);
+      for (const call of calls) {
+        await expect(call).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+      }
+      expect(queued().length).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a Cluster used the moment it is created waits for it, with and without a signal', async () => {
+    const prefix = uniquePrefix('early');
+    await using cache = createRedisCache({ cluster: { nodes: cluster.nodes }, keyPrefix: prefix });
+    const d = digest('early');
+    const { signal } = new AbortController();
+    await Promise.all([cache.add('team/a', d), cache.add('team/b', d, { signal })]);
+    expect(await cache.contains('team/a', d)).toBe(true);
+    expect(await cache.contains('team/b', d)).toBe(true);
   });
 
   // Last in the file: it changes the Cluster's topology.
