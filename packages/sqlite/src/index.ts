@@ -58,6 +58,7 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
     if (owned) {
       // WAL lets readers in every process run while one writes. (`:memory:` stays "memory".)
       db.pragma('journal_mode = WAL');
+      // With "revocations", NORMAL is the resting level; the store raises it around revocations.
       db.pragma(`synchronous = ${resolved.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     }
     migrate(db, filename, owned);
@@ -66,6 +67,7 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
       ttlMs: resolved.ttlMs,
       sweepIntervalMs: resolved.sweepIntervalMs,
       owned,
+      syncRevocations: owned && resolved.synchronous === 'revocations',
     });
     return createLayerInfoCache(store, { name: 'sqlite' });
   } catch (error) {

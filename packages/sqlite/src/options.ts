@@ -47,12 +47,18 @@ export interface SqliteCacheOptions {
    */
   readonly busyTimeoutMs?: number;
   /**
-   * SQLite's `synchronous` pragma on a connection this cache opens. `"full"` makes every
-   * acknowledged write survive a power loss; `"normal"` (with WAL) survives a process crash but a
-   * power loss may undo the last writes — including a `remove`, which would bring a revoked
-   * membership back. Default: `"full"`.
+   * How acknowledged writes survive a power loss, on a connection this cache opens (all three
+   * survive a process crash: the file is in WAL mode).
+   *
+   * - `"revocations"` (default): `remove`, `deleteMeta` and `clear` commit with SQLite's
+   *   `synchronous = FULL` (an `fsync` before they are acknowledged), so a power loss can never
+   *   bring a revoked membership back; `add` and `setMeta` commit with `NORMAL`, so a power loss
+   *   may lose the last fills — a miss, which costs one backend round trip. Fills, the bulk of the
+   *   writes, then never wait for the disk on the event loop.
+   * - `"full"`: every write commits with `FULL`.
+   * - `"normal"`: every write commits with `NORMAL`; a power loss may also undo the last revocations.
    */
-  readonly synchronous?: 'full' | 'normal';
+  readonly synchronous?: 'revocations' | 'full' | 'normal';
   /**
    * With `ttlMs`, how often expired rows are deleted, in milliseconds. Each sweep deletes them in
    * batches of 500 rows per transaction, so callers never wait long behind it; its timer is
@@ -67,7 +73,7 @@ export interface ResolvedOptions {
   readonly database: Database | undefined;
   readonly ttlMs: number | undefined;
   readonly busyTimeoutMs: number | undefined;
-  readonly synchronous: 'full' | 'normal';
+  readonly synchronous: 'revocations' | 'full' | 'normal';
   readonly sweepIntervalMs: number;
   /** `true` when `filename` is the default location, whose directory we may create. */
   readonly defaultLocation: boolean;
@@ -165,11 +171,11 @@ export function resolveOptions(options: SqliteCacheOptions | undefined): Resolve
     0,
     MAX_BUSY_TIMEOUT_MS,
   );
-  const synchronous = options.synchronous ?? 'full';
-  if (synchronous !== 'full' && synchronous !== 'normal') {
+  const synchronous = options.synchronous ?? 'revocations';
+  if (synchronous !== 'revocations' && synchronous !== 'full' && synchronous !== 'normal') {
     throw new InvalidArgumentError(
       'synchronous',
-      `synchronous must be "full" or "normal", got ${describe(synchronous)}`,
+      `synchronous must be "revocations", "full" or "normal", got ${describe(synchronous)}`,
     );
   }
   const sweepIntervalMs =

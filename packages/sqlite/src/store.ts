@@ -10,6 +10,11 @@ export interface SqliteStoreConfig {
   readonly sweepIntervalMs: number;
   /** Close the connection on `close()` (we opened it) or leave it open (it was lent to us). */
   readonly owned: boolean;
+  /**
+   * The connection rests at `synchronous = NORMAL`; raise it to `FULL` for the commit of every
+   * batch that revokes something (see `commitBatch`).
+   */
+  readonly syncRevocations?: boolean;
 }
 
 // Writes issued in one tick are committed together; a burst larger than this is split so one
@@ -38,6 +43,8 @@ interface WriteJob {
   readonly run: (now: number) => unknown;
   /** One statement: may run alone in autocommit mode. */
   readonly single: boolean;
+  /** Removes something (remove, deleteMeta, clear): must not be lost to a power cut. */
+  readonly revokes: boolean;
   readonly signal: AbortSignal | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -66,6 +73,7 @@ interface WriteJob {
  */
 export function createSqliteStore(db: Database, config: SqliteStoreConfig): LayerInfoStore {
   const { filename, ttlMs, owned } = config;
+  const syncRevocations = config.syncRevocations === true;
   // A lent connection may run its owner's transactions between our calls; holding a read
   // transaction open on it for a tick would make their BEGIN fail, so reads there autocommit.
   const readWindows = owned;
@@ -74,6 +82,8 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
   const beginImmediate = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
+  const syncFull = db.prepare('PRAGMA synchronous = FULL');
+  const syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
 
   const containsStatement = db
     .prepare(
@@ -211,10 +221,15 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
     }
     const now = Date.now();
     let began = false;
+    // In WAL mode a FULL commit fsyncs the log, and with it every NORMAL commit before it; after
+    // a power cut SQLite recovers a prefix of the commits. So once a revocation is acknowledged,
+    // nothing older than it can be lost, and no revoked membership can come back.
+    const durable = syncRevocations && jobs.some((job) => job.revokes);
     try {
       // Only a lent connection can be here: writing inside its owner's transaction would
       // acknowledge writes that the owner may still roll back.
       if (db.inTransaction) throw new Error(OWNER_TRANSACTION);
+      if (durable) syncFull.run();
       if (jobs.length === 1 && jobs[0]!.single) {
         jobs[0]!.result = jobs[0]!.run(now);
       } else {
@@ -233,18 +248,36 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       const error = unavailable(cause, filename, 'writing to');
       for (const job of jobs) job.reject(error);
       return;
+    } finally {
+      if (durable) restoreNormal();
     }
     commits.value++;
     for (const job of jobs) job.resolve(job.result);
   }
 
+  function restoreNormal(): void {
+    try {
+      if (db.open && !db.inTransaction) syncNormal.run();
+    } catch {
+      // Staying at FULL is only slower; the next durable batch tries again.
+    }
+  }
+
   function write<T>(
     run: (now: number) => T,
     single: boolean,
+    revokes: boolean,
     signal: AbortSignal | undefined,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ run, single, signal, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({
+        run,
+        single,
+        revokes,
+        signal,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (queue.length >= MAX_WRITE_BATCH) flush();
       else scheduleEndOfTick();
     });
@@ -302,11 +335,12 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
           addStatement.run(repo, digest, expiry(now));
         },
         true,
+        false,
         signal,
       ),
 
     remove: (repo, digest, signal) =>
-      write((now) => live(removeStatement.get(repo, digest), now), true, signal),
+      write((now) => live(removeStatement.get(repo, digest), now), true, true, signal),
 
     setMeta: (digest, meta, signal) =>
       write(
@@ -314,11 +348,12 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
           setMetaStatement.run(digest, meta.path, meta.length, expiry(now));
         },
         true,
+        false,
         signal,
       ),
 
     deleteMeta: (digest, signal) =>
-      write((now) => live(deleteMetaStatement.get(digest), now), true, signal),
+      write((now) => live(deleteMetaStatement.get(digest), now), true, true, signal),
 
     clear: (signal) =>
       write(
@@ -327,6 +362,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
           clearMetas.run();
         },
         false,
+        true,
         signal,
       ),
 
