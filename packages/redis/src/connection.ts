@@ -6,9 +6,12 @@ import type { RedisConnection } from './store.js';
  * Borrows the caller's client, or creates one the cache owns. Owned clients get the settings the
  * adapter relies on: auto-pipelining (64 calls in flight cost a few round trips, not 64);
  * ioredis' own `commandTimeout` set to `commandTimeoutMs` (cheaper than the store's fallback
- * deadline, and it also frees the command inside ioredis); and, for standalone connections,
- * `maxRetriesPerRequest: 1` so that commands parked while Redis is down are failed after one
- * reconnection attempt instead of piling up.
+ * deadline, and it also frees the command inside ioredis); `maxRetriesPerRequest: 1` (for a
+ * Cluster, on its nodes) so that commands parked while Redis is down are failed after one
+ * reconnection attempt instead of piling up; `lazyConnect: false`; and for a Cluster
+ * `scaleReads: 'master'`. A Cluster's `enableOfflineQueue` stays as given: the store never hands
+ * a command to a Cluster that is not ready, and without it ioredis would reject commands for
+ * node connections still being opened. The README lists these overrides; keep it in step.
  */
 export function openConnection(
   options: RedisCacheOptions,
@@ -19,7 +22,11 @@ export function openConnection(
   if (options.cluster !== undefined) {
     client = new Cluster([...options.cluster.nodes], {
       ...options.cluster.options,
-      redisOptions: { ...options.cluster.options?.redisOptions, commandTimeout: commandTimeoutMs },
+      redisOptions: {
+        ...options.cluster.options?.redisOptions,
+        commandTimeout: commandTimeoutMs,
+        maxRetriesPerRequest: 1,
+      },
       enableAutoPipelining: true,
       lazyConnect: false,
       // Reads from replicas could answer true right after a remove (replication is

@@ -31,8 +31,10 @@ export interface RedisCacheOptions {
   readonly redis?: RedisOptions;
   /**
    * A Redis Cluster the cache connects to and owns: its startup nodes and ioredis Cluster
-   * options. The cache turns `enableAutoPipelining` on, `lazyConnect` off, and sets
-   * `redisOptions.commandTimeout` to `commandTimeoutMs`. Default: none.
+   * options. The cache overrides `enableAutoPipelining` (on), `lazyConnect` (off), `scaleReads`
+   * (`'master'`; any other value is rejected: a replica may still hold a membership `remove()`
+   * has just revoked), and in `redisOptions` `commandTimeout` (`commandTimeoutMs`) and
+   * `maxRetriesPerRequest` (1). Default: none.
    */
   readonly cluster?: {
     readonly nodes: readonly ClusterNode[];

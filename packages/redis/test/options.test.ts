@@ -1,6 +1,7 @@
 import { ErrorCode } from '@layercache/core';
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { openConnection } from '../src/connection.js';
 import { createRedisCache, type RedisCacheOptions } from '../src/index.js';
 
 function rejected(options: unknown, argument: string) {
@@ -111,5 +112,67 @@ describe('createRedisCache option validation (at construction, naming the option
   it('accepts the documented defaults without opening anything it cannot close', async () => {
     const cache = createRedisCache({ url, commandTimeoutMs: 50 });
     await cache.close();
+  });
+});
+
+describe('an owned connection gets the settings the README lists, whatever the options say', () => {
+  it('standalone: auto-pipelining, commandTimeout, one retry, connect at once', () => {
+    const { client, owned } = openConnection(
+      {
+        url: 'redis://127.0.0.1:1',
+        redis: {
+          enableAutoPipelining: false,
+          commandTimeout: 60_000,
+          maxRetriesPerRequest: 20,
+          lazyConnect: true,
+          connectionName: 'kept',
+        },
+      },
+      250,
+    );
+    try {
+      expect(owned).toBe(true);
+      expect(client.options).toMatchObject({
+        enableAutoPipelining: true,
+        commandTimeout: 250,
+        maxRetriesPerRequest: 1,
+        lazyConnect: false,
+        connectionName: 'kept',
+      });
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('Cluster: auto-pipelining, reads from masters, node timeout and one retry, connect at once', () => {
+    const { client } = openConnection(
+      {
+        cluster: {
+          nodes: [{ host: '127.0.0.1', port: 1 }],
+          options: {
+            enableAutoPipelining: false,
+            lazyConnect: true,
+            redisOptions: {
+              commandTimeout: 60_000,
+              maxRetriesPerRequest: 20,
+              connectionName: 'kept',
+            },
+          },
+        },
+      },
+      250,
+    );
+    try {
+      expect(client.options).toMatchObject({
+        enableAutoPipelining: true,
+        lazyConnect: false,
+        scaleReads: 'master',
+        // Left as given: the store never hands a command to a Cluster that is not ready.
+        enableOfflineQueue: true,
+        redisOptions: { commandTimeout: 250, maxRetriesPerRequest: 1, connectionName: 'kept' },
+      });
+    } finally {
+      client.disconnect();
+    }
   });
 });
