@@ -213,9 +213,23 @@ export function validateDigest(digest: unknown): asserts digest is string {
   if (!validDigests.has(digest as string)) checkDigest(digest);
 }
 
+// The digest nearly every registry request carries, checked in one pass: a working set of digests
+// larger than the memo must not pay for the general grammar on every call.
+function isSha256(digest: string): boolean {
+  if (digest.length !== 71 || !digest.startsWith('sha256:')) return false;
+  for (let i = 7; i < 71; i++) {
+    if (!isLowerHex(digest.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
 function checkDigest(digest: unknown): void {
   if (typeof digest !== 'string') {
     throw new InvalidArgumentError('digest', `digest must be a string, got ${describe(digest)}`);
+  }
+  if (isSha256(digest)) {
+    remember(validDigests, digest);
+    return;
   }
   const problem = digestProblem(digest);
   if (problem !== undefined) throw new InvalidArgumentError('digest', problem);
