@@ -1,14 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
+import { isCluster } from './client.js';
 import type { Deadlines } from './deadline.js';
 import type { KeyLayout } from './keys.js';
 
 // Keys per SCAN step: large enough to be quick, small enough that no single command blocks
 // Redis for long (SCAN and UNLINK are O(step), UNLINK frees memory in the background).
 const SCAN_COUNT = 1000;
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as Cluster).isCluster === true;
-}
 
 /**
  * Deletes every key of this cache — and only those — with SCAN + UNLINK, on every master of a

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@layercache/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { isCluster } from './client.js';
 
 /**
  * Options of {@link createRedisCache}. Give exactly one way to reach Redis: `client` (borrowed),
@@ -177,7 +178,7 @@ function checkClient(client: unknown): void {
   }
   // Checked as configured: a borrowed client whose options are changed later is the caller's
   // responsibility (ioredis reads scaleReads on every command).
-  if ((candidate as Partial<Cluster>).isCluster === true) {
+  if (isCluster(candidate)) {
     const scaleReads = options?.scaleReads;
     if (scaleReads !== undefined && scaleReads !== 'master') {
       const shown = typeof scaleReads === 'function' ? 'a function' : JSON.stringify(scaleReads);

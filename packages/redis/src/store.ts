@@ -1,6 +1,7 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
 import type { Cluster, Redis } from 'ioredis';
 import { clearKeys } from './clear.js';
+import { isCluster } from './client.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
 import { Deadlines, RedisTimeoutError } from './deadline.js';
 import { createKeyLayout, memberOf } from './keys.js';
@@ -52,10 +53,6 @@ function mapError(error: unknown, command?: string, key?: string): unknown {
 
 function rethrow(error: unknown): never {
   throw mapError(error);
-}
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as Cluster).isCluster === true;
 }
 
 /** The per-command timeout ioredis itself enforces on a standalone client, if any. */
@@ -176,7 +173,7 @@ export function createRedisStore(
   // in the offline queue. A Cluster does not: it queues commands without a timer before it is
   // ready, and re-arms the node's timer each time it retries a command during a failover
   // (measured: 1.7 s for a 500 ms timeout), so Cluster calls always get the store's deadline.
-  const ownTimeout = isCluster(client) ? undefined : clientCommandTimeout(client);
+  const ownTimeout = cluster ? undefined : clientCommandTimeout(client);
   const trusted = ownTimeout !== undefined && ownTimeout > 0 && ownTimeout <= commandTimeoutMs;
 
   function bounded<T, R>(
