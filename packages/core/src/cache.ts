@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import {
   ClosedError,
   InvalidArgumentError,
@@ -5,6 +6,7 @@ import {
   NotFoundError,
   UnavailableError,
 } from './errors.js';
+import { describeValue } from './options.js';
 import type { LayerInfoStore, MaybePromise } from './store.js';
 import type { CallOptions, LayerInfoCache } from './types.js';
 import { validateDigest, validateLayerMeta, validateRepository } from './validate.js';
@@ -25,8 +27,49 @@ function isPromiseLike<T>(value: MaybePromise<T>): value is PromiseLike<T> {
   );
 }
 
+// A brand check: the `aborted` getter throws for anything that is not a real AbortSignal (a
+// look-alike `{ aborted: false, throwIfAborted() {} }`); a Proxy of one is refused too, since its
+// traps could answer differently each time they are asked.
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
+
 function isAbortSignal(signal: unknown): signal is AbortSignal {
-  return typeof (signal as Partial<AbortSignal> | undefined)?.throwIfAborted === 'function';
+  if (typeof signal !== 'object' || signal === null || types.isProxy(signal)) return false;
+  try {
+    abortedGetter?.call(signal);
+    return abortedGetter !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The signal of a call's `options`, read once and checked; a refusal is returned rather than
+ * thrown so that the method can turn it into its rejected promise. Never throws: a throwing
+ * getter or a Proxy as `options` must give a rejection, not a synchronous throw.
+ */
+function signalOf(
+  options: CallOptions | undefined,
+): AbortSignal | InvalidArgumentError | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null || types.isProxy(options)) {
+    return new InvalidArgumentError(
+      'options',
+      `options must be a plain object such as { signal }, got ${describeValue(options)}`,
+    );
+  }
+  let signal: unknown;
+  try {
+    signal = options.signal;
+  } catch (error) {
+    return new InvalidArgumentError('options', 'options.signal could not be read', {
+      cause: error,
+    });
+  }
+  if (signal === undefined || isAbortSignal(signal)) return signal;
+  return new InvalidArgumentError(
+    'signal',
+    `options.signal must be an AbortSignal, got ${describeValue(signal)}`,
+  );
 }
 
 /**
@@ -54,10 +97,14 @@ export function createLayerInfoCache(
 
   // What a caller is rejected with: the abort reason and our own typed errors as they are, any
   // other failure of the store as an UnavailableError carrying it as `cause`.
-  function rejection(operation: Operation, error: unknown, signal: AbortSignal | undefined) {
+  function rejection(
+    operation: Operation,
+    error: unknown,
+    signal: AbortSignal | InvalidArgumentError | undefined,
+  ) {
     // Aborted: the caller gets its reason, even if the store cancelled with an error of its own.
-    // (Only for a real signal: a look-alike was already refused by `enter`.)
-    if (isAbortSignal(signal) && signal.aborted) return signal.reason;
+    // (Only for a real signal: anything else was already refused by `signalOf`.)
+    if (signal instanceof AbortSignal && signal.aborted) return signal.reason;
     if (isLayerCacheError(error)) return error;
     const detail = error instanceof Error ? error.message : String(error);
     return new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
@@ -99,15 +146,13 @@ export function createLayerInfoCache(
   }
 
   // The checks every operation shares before the store is touched.
-  function enter(operation: Operation, options: CallOptions | undefined): AbortSignal | undefined {
+  function enter(
+    operation: Operation,
+    signal: AbortSignal | InvalidArgumentError | undefined,
+  ): AbortSignal | undefined {
     if (closing !== undefined) throw new ClosedError(operation);
-    const signal = options?.signal;
-    if (signal !== undefined) {
-      if (!isAbortSignal(signal)) {
-        throw new InvalidArgumentError('signal', 'options.signal must be an AbortSignal');
-      }
-      signal.throwIfAborted();
-    }
+    if (signal instanceof InvalidArgumentError) throw signal;
+    signal?.throwIfAborted();
     return signal;
   }
 
@@ -120,47 +165,51 @@ export function createLayerInfoCache(
   // input, an aborted signal, a failing store) becomes the returned rejection.
   const cache: LayerInfoCache = {
     contains(repo, digest, options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('contains', options);
+        const signal = enter('contains', checked);
         validateRepository(repo);
         validateDigest(digest);
         const found = store.contains(repo, digest, signal);
         if (typeof found === 'boolean') return Promise.resolve(found);
         return settle('contains', found, signal, isTrue);
       } catch (error) {
-        return Promise.reject(rejection('contains', error, options?.signal));
+        return Promise.reject(rejection('contains', error, checked));
       }
     },
 
     add(repo, digest, options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('add', options);
+        const signal = enter('add', checked);
         validateRepository(repo);
         validateDigest(digest);
         const done = store.add(repo, digest, signal);
         if (!isPromiseLike(done)) return Promise.resolve();
         return settle('add', done, signal, nothing);
       } catch (error) {
-        return Promise.reject(rejection('add', error, options?.signal));
+        return Promise.reject(rejection('add', error, checked));
       }
     },
 
     remove(repo, digest, options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('remove', options);
+        const signal = enter('remove', checked);
         validateRepository(repo);
         validateDigest(digest);
         const removed = store.remove(repo, digest, signal);
         if (typeof removed === 'boolean') return Promise.resolve(removed);
         return settle('remove', removed, signal, isTrue);
       } catch (error) {
-        return Promise.reject(rejection('remove', error, options?.signal));
+        return Promise.reject(rejection('remove', error, checked));
       }
     },
 
     meta(digest, options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('meta', options);
+        const signal = enter('meta', checked);
         validateDigest(digest);
         const found = store.meta(digest, signal);
         if (!isPromiseLike(found)) {
@@ -171,42 +220,45 @@ export function createLayerInfoCache(
           return meta;
         });
       } catch (error) {
-        return Promise.reject(rejection('meta', error, options?.signal));
+        return Promise.reject(rejection('meta', error, checked));
       }
     },
 
     setMeta(digest, meta, options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('setMeta', options);
+        const signal = enter('setMeta', checked);
         validateDigest(digest);
         const done = store.setMeta(digest, validateLayerMeta(meta), signal);
         if (!isPromiseLike(done)) return Promise.resolve();
         return settle('setMeta', done, signal, nothing);
       } catch (error) {
-        return Promise.reject(rejection('setMeta', error, options?.signal));
+        return Promise.reject(rejection('setMeta', error, checked));
       }
     },
 
     deleteMeta(digest, options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('deleteMeta', options);
+        const signal = enter('deleteMeta', checked);
         validateDigest(digest);
         const deleted = store.deleteMeta(digest, signal);
         if (typeof deleted === 'boolean') return Promise.resolve(deleted);
         return settle('deleteMeta', deleted, signal, isTrue);
       } catch (error) {
-        return Promise.reject(rejection('deleteMeta', error, options?.signal));
+        return Promise.reject(rejection('deleteMeta', error, checked));
       }
     },
 
     clear(options) {
+      const checked = signalOf(options);
       try {
-        const signal = enter('clear', options);
+        const signal = enter('clear', checked);
         const done = store.clear(signal);
         if (!isPromiseLike(done)) return Promise.resolve();
         return settle('clear', done, signal, nothing);
       } catch (error) {
-        return Promise.reject(rejection('clear', error, options?.signal));
+        return Promise.reject(rejection('clear', error, checked));
       }
     },
 

@@ -14,6 +14,19 @@ export {
   UnavailableError,
 } from './errors.js';
 export {
+  type AdapterOptions,
+  describeValue,
+  type IntegerConstraints,
+  isWellFormedText,
+  optionalBoolean,
+  optionalChoice,
+  optionalInteger,
+  optionalString,
+  optionError,
+  readOptions,
+  suggestOption,
+} from './options.js';
+export {
   type BackendCallOutcome,
   type CacheOperation,
   SERVICE_METRICS,

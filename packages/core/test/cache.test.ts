@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
+  type CallOptions,
   ClosedError,
   createLayerInfoCache,
   InvalidArgumentError,
@@ -64,15 +65,15 @@ type Operation = Exclude<StoreMethod, 'close'>;
 /** Each data operation called with valid arguments. */
 const operations: Record<
   Operation,
-  (cache: LayerInfoCache, signal?: AbortSignal) => Promise<unknown>
+  (cache: LayerInfoCache, signal?: AbortSignal, options?: CallOptions) => Promise<unknown>
 > = {
-  contains: (cache, signal) => cache.contains(repo, digest, { signal }),
-  add: (cache, signal) => cache.add(repo, digest, { signal }),
-  remove: (cache, signal) => cache.remove(repo, digest, { signal }),
-  meta: (cache, signal) => cache.meta(digest, { signal }),
-  setMeta: (cache, signal) => cache.setMeta(digest, meta, { signal }),
-  deleteMeta: (cache, signal) => cache.deleteMeta(digest, { signal }),
-  clear: (cache, signal) => cache.clear({ signal }),
+  contains: (cache, signal, options = { signal }) => cache.contains(repo, digest, options),
+  add: (cache, signal, options = { signal }) => cache.add(repo, digest, options),
+  remove: (cache, signal, options = { signal }) => cache.remove(repo, digest, options),
+  meta: (cache, signal, options = { signal }) => cache.meta(digest, options),
+  setMeta: (cache, signal, options = { signal }) => cache.setMeta(digest, meta, options),
+  deleteMeta: (cache, signal, options = { signal }) => cache.deleteMeta(digest, options),
+  clear: (cache, signal, options = { signal }) => cache.clear(options),
 };
 const operationNames = Object.keys(operations) as Operation[];
 
@@ -408,6 +409,63 @@ describe('createLayerInfoCache: abort', () => {
       expect(calls).toEqual([]);
     },
   );
+
+  it.each(operationNames)(
+    '%s with a look-alike signal that has throwIfAborted rejects InvalidArgumentError and writes nothing',
+    async (op) => {
+      const { store, calls } = recordingStore();
+      const cache = createLayerInfoCache(store);
+      const signal = { aborted: false, throwIfAborted() {}, addEventListener() {} };
+      const error = await rejectionOf(operations[op](cache, signal as unknown as AbortSignal));
+      expect(isInvalidArgumentError(error)).toBe(true);
+      expect((error as InvalidArgumentError).argument).toBe('signal');
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('refuses a Proxy of a real signal as options.signal', async () => {
+    const { store, calls } = recordingStore();
+    const cache = createLayerInfoCache(store);
+    const signal = new Proxy(new AbortController().signal, {});
+    const error = await rejectionOf(cache.add(repo, digest, { signal }));
+    expect(isInvalidArgumentError(error)).toBe(true);
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    [
+      'options whose signal getter throws',
+      {
+        get signal(): AbortSignal {
+          throw new TypeError('boom');
+        },
+      },
+    ],
+    [
+      'a Proxy as options whose get trap throws',
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new TypeError('boom');
+          },
+        },
+      ),
+    ],
+    ['a number as options', 42],
+  ])('%s: every method returns a rejected promise, never throws', async (_, options) => {
+    const { store, calls } = recordingStore();
+    const cache = createLayerInfoCache(store);
+    for (const op of operationNames) {
+      let pending: Promise<unknown> | undefined;
+      expect(() => {
+        pending = operations[op](cache, undefined, options as never);
+      }).not.toThrow();
+      const error = await rejectionOf(pending as Promise<unknown>);
+      expect(isInvalidArgumentError(error)).toBe(true);
+    }
+    expect(calls).toEqual([]);
+  });
 
   it('rejects with the default AbortError reason when aborted without one', async () => {
     const cache = createLayerInfoCache(recordingStore().store);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@layercache/core';
+import { describeValue, InvalidArgumentError, readOptions } from '@layercache/core';
 
 /**
  * Options of {@link createLruCache}. Every field is optional; `createLruCache()` alone gives a
@@ -63,14 +63,8 @@ export interface ResolvedLruOptions {
   readonly ttlMs: number | undefined;
 }
 
-const KNOWN_OPTIONS = new Set(['max', 'maxSize', 'ttlMs']);
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+const FACTORY = 'createLruCache';
+const KNOWN_OPTIONS = ['max', 'maxSize', 'ttlMs', 'meter'] as const;
 
 function isPositiveSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
@@ -81,23 +75,8 @@ function isPositiveSafeInteger(value: unknown): value is number {
  * `InvalidArgumentError` whose `argument` names the option and whose message says what to pass.
  */
 export function resolveLruOptions(options: unknown): ResolvedLruOptions {
-  if (options === undefined) return { max: DEFAULT_MAX, maxSize: undefined, ttlMs: undefined };
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError(
-      'options',
-      `createLruCache options must be an object such as { max: 10000 }, got ${describe(options)}`,
-    );
-  }
   // A misspelt option (`ttl`, `maxEntries`) would otherwise silently give an unexpected cache.
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidArgumentError(
-        key,
-        `createLruCache has no option ${JSON.stringify(key)}; pass max, maxSize and/or ttlMs`,
-      );
-    }
-  }
-  const { max, maxSize, ttlMs } = options as LruCacheOptions;
+  const { max, maxSize, ttlMs } = readOptions(FACTORY, options, KNOWN_OPTIONS);
 
   let resolvedMax = DEFAULT_MAX;
   if (max === Number.POSITIVE_INFINITY) {
@@ -112,7 +91,7 @@ export function resolveLruOptions(options: unknown): ResolvedLruOptions {
     if (!isPositiveSafeInteger(max)) {
       throw new InvalidArgumentError(
         'max',
-        `max must be a positive whole number of entries, got ${describe(max)}; pass e.g. 10000, or omit it for the default of ${DEFAULT_MAX}`,
+        `max must be a positive whole number of entries, got ${describeValue(max)}; pass e.g. 10000, or omit it for the default of ${DEFAULT_MAX}`,
       );
     }
     if (max > MAX_MAX) {
@@ -128,7 +107,7 @@ export function resolveLruOptions(options: unknown): ResolvedLruOptions {
     if (!isPositiveSafeInteger(maxSize)) {
       throw new InvalidArgumentError(
         'maxSize',
-        `maxSize must be a positive whole number of bytes, got ${describe(maxSize)}; pass e.g. 33554432 (32 MiB), or omit it to bound by max only`,
+        `maxSize must be a positive whole number of bytes, got ${describeValue(maxSize)}; pass e.g. 33554432 (32 MiB), or omit it to bound by max only`,
       );
     }
     if (maxSize < MIN_MAX_SIZE) {
@@ -142,7 +121,7 @@ export function resolveLruOptions(options: unknown): ResolvedLruOptions {
   if (ttlMs !== undefined && !isPositiveSafeInteger(ttlMs)) {
     throw new InvalidArgumentError(
       'ttlMs',
-      `ttlMs must be a positive whole number of milliseconds, got ${describe(ttlMs)}; pass e.g. 600000 (10 minutes), or omit it for entries that never expire`,
+      `ttlMs must be a positive whole number of milliseconds, got ${describeValue(ttlMs)}; pass e.g. 600000 (10 minutes), or omit it for entries that never expire`,
     );
   }
 

@@ -1,5 +1,13 @@
-import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
+import {
+  type AdapterOptions,
+  createLayerInfoCache,
+  type LayerInfoCache,
+  readOptions,
+} from '@layercache/core';
 import { createMemoryStore } from './store.js';
+
+/** Options of {@link createMemoryCache}: only those every adapter takes. */
+export type MemoryCacheOptions = AdapterOptions;
 
 /**
  * Creates an unbounded in-process cache on plain `Map`s (the Go registry's in-memory cache).
@@ -14,6 +22,7 @@ import { createMemoryStore } from './store.js';
  * await cache.contains('library/alpine', digest); // true
  * ```
  */
-export function createMemoryCache(): LayerInfoCache {
+export function createMemoryCache(options?: MemoryCacheOptions): LayerInfoCache {
+  readOptions('createMemoryCache', options, ['meter']);
   return createLayerInfoCache(createMemoryStore(), { name: 'memory' });
 }

@@ -111,3 +111,11 @@ describe('createMemoryCache', () => {
     expect(await cache.contains('org/repo-1234', digest(41_234))).toBe(false);
   });
 });
+
+describe('createMemoryCache options', () => {
+  it('refuses an unknown option with an InvalidArgumentError naming it', () => {
+    expect(() => createMemoryCache({ max: 10 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_LAYERCACHE_INVALID_ARGUMENT', argument: 'max' }),
+    );
+  });
+});
