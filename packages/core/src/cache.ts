@@ -1,4 +1,6 @@
 import { types } from 'node:util';
+import { instrumentCache } from './cache-metrics.js';
+import { DeadlineExceededError, Deadlines } from './deadline.js';
 import {
   ClosedError,
   InvalidArgumentError,
@@ -6,16 +8,39 @@ import {
   NotFoundError,
   UnavailableError,
 } from './errors.js';
-import { describeValue } from './options.js';
+import {
+  type AdapterOptions,
+  describeValue,
+  optionalInteger,
+  optionalMeter,
+  optionalString,
+  readOptions,
+} from './options.js';
 import type { LayerInfoStore, MaybePromise } from './store.js';
 import type { CallOptions, LayerInfoCache } from './types.js';
 import { validateDigest, validateLayerMeta, validateRepository } from './validate.js';
 
 /** Options of {@link createLayerInfoCache}. */
-export interface LayerInfoCacheOptions {
-  /** Names the adapter in error messages, e.g. `"redis"`. Default: `"store"`. */
+export interface LayerInfoCacheOptions extends AdapterOptions {
+  /**
+   * Names the adapter in error messages and in the `layercache.cache` metric attribute, e.g.
+   * `"redis"`. Default: `"store"`.
+   */
   readonly name?: string;
+  /**
+   * Every call whose store answers asynchronously settles within this many milliseconds: when
+   * the store has not answered by then, the call rejects with `UnavailableError` whose `cause` is
+   * a `DeadlineExceededError`, and a later answer is dropped. One coarse timer serves all calls
+   * in flight, so a call may take up to an eighth of `timeoutMs` longer (plus event-loop delay)
+   * before it is rejected. Stores that answer synchronously are never timed. Give it for any
+   * store over a network or another process: without it a dead backend can leave calls pending
+   * forever. Default: none (calls are not timed).
+   */
+  readonly timeoutMs?: number;
 }
+
+// setInterval's limit.
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 type Operation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta' | 'clear';
 
@@ -92,7 +117,15 @@ export function createLayerInfoCache(
   store: LayerInfoStore,
   options: LayerInfoCacheOptions = {},
 ): LayerInfoCache {
-  const name = options.name ?? 'store';
+  const checked = readOptions('createLayerInfoCache', options, ['name', 'timeoutMs', 'meter']);
+  const name = optionalString('createLayerInfoCache', 'name', checked.name) ?? 'store';
+  const timeoutMs = optionalInteger('createLayerInfoCache', 'timeoutMs', checked.timeoutMs, {
+    min: 1,
+    max: MAX_TIMEOUT_MS,
+    unit: 'milliseconds',
+  });
+  const meter = optionalMeter('createLayerInfoCache', 'meter', checked.meter);
+  const deadlines = timeoutMs === undefined ? undefined : new Deadlines(timeoutMs);
   let closing: Promise<void> | undefined;
 
   // What a caller is rejected with: the abort reason and our own typed errors as they are, any
@@ -106,6 +139,12 @@ export function createLayerInfoCache(
     // (Only for a real signal: anything else was already refused by `signalOf`.)
     if (signal instanceof AbortSignal && signal.aborted) return signal.reason;
     if (isLayerCacheError(error)) return error;
+    if (error instanceof DeadlineExceededError) {
+      return new UnavailableError(
+        `layercache ${name}: ${operation} timed out: the store did not answer within ${error.timeoutMs} ms`,
+        { cause: error },
+      );
+    }
     const detail = error instanceof Error ? error.message : String(error);
     return new UnavailableError(`layercache ${name}: ${operation} failed: ${detail}`, {
       cause: error,
@@ -121,6 +160,7 @@ export function createLayerInfoCache(
     signal: AbortSignal | undefined,
     map: (value: T) => R,
   ): Promise<R> {
+    if (deadlines !== undefined) pending = deadlines.guard(pending);
     if (signal === undefined) {
       return Promise.resolve(pending).then(map, (error: unknown) => {
         throw rejection(operation, error, undefined);
@@ -280,5 +320,5 @@ export function createLayerInfoCache(
       return cache.close();
     },
   };
-  return cache;
+  return meter === undefined ? cache : instrumentCache(cache, name, meter);
 }

@@ -1,4 +1,6 @@
 export { createLayerInfoCache, type LayerInfoCacheOptions } from './cache.js';
+export { CACHE_METRICS, type CacheCallOutcome } from './cache-metrics.js';
+export { DeadlineExceededError } from './deadline.js';
 export {
   ClosedError,
   ErrorCode,
@@ -21,6 +23,7 @@ export {
   optionalBoolean,
   optionalChoice,
   optionalInteger,
+  optionalMeter,
   optionalString,
   optionError,
   readOptions,

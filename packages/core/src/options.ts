@@ -231,6 +231,28 @@ export function optionalBoolean(
 }
 
 /**
+ * `undefined`, or an OpenTelemetry `Meter` (an object with `createCounter` and
+ * `createHistogram`); anything else is an `InvalidArgumentError`.
+ */
+export function optionalMeter(factory: string, name: string, value: unknown): Meter | undefined {
+  if (value === undefined) return undefined;
+  const candidate = value as Partial<Meter> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.createCounter !== 'function' ||
+    typeof candidate.createHistogram !== 'function'
+  ) {
+    throw optionError(
+      factory,
+      name,
+      `must be an OpenTelemetry Meter (metrics.getMeter(...)), got ${describeValue(value)}`,
+    );
+  }
+  return value as Meter;
+}
+
+/**
  * `true` when `value` is a well-formed UTF-16 string with no control character (C0, DEL, C1):
  * what a key prefix or a name written to a backend must be, since a lone surrogate becomes
  * U+FFFD on the wire and two different strings would then share keys.

@@ -36,8 +36,9 @@ export interface LruLayerInfoCache extends LayerInfoCache {
  * ```
  */
 export function createLruCache(options: LruCacheOptions = {}): LruLayerInfoCache {
-  const store = createLruStore(resolveLruOptions(options));
-  const cache = createLayerInfoCache(store, { name: 'lru' });
+  const resolved = resolveLruOptions(options);
+  const store = createLruStore(resolved);
+  const cache = createLayerInfoCache(store, { name: 'lru', meter: resolved.meter });
   return Object.defineProperty(cache, 'stats', {
     get: () => store.stats(),
     enumerable: true,

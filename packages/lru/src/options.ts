@@ -1,4 +1,10 @@
-import { describeValue, InvalidArgumentError, readOptions } from '@layercache/core';
+import {
+  type AdapterOptions,
+  describeValue,
+  InvalidArgumentError,
+  optionalMeter,
+  readOptions,
+} from '@layercache/core';
 
 /**
  * Options of {@link createLruCache}. Every field is optional; `createLruCache()` alone gives a
@@ -15,7 +21,7 @@ import { describeValue, InvalidArgumentError, readOptions } from '@layercache/co
  * const cache = createLruCache({ max: 50_000, maxSize: 32 * 1024 * 1024, ttlMs: 600_000 });
  * ```
  */
-export interface LruCacheOptions {
+export interface LruCacheOptions extends AdapterOptions {
   /**
    * Most memberships held at once, and — separately — most metas held at once. Past it the
    * least recently used entry of that kind is evicted. `Infinity` removes the count bound, which
@@ -61,6 +67,7 @@ export interface ResolvedLruOptions {
   readonly max: number;
   readonly maxSize: number | undefined;
   readonly ttlMs: number | undefined;
+  readonly meter: AdapterOptions['meter'];
 }
 
 const FACTORY = 'createLruCache';
@@ -76,7 +83,7 @@ function isPositiveSafeInteger(value: unknown): value is number {
  */
 export function resolveLruOptions(options: unknown): ResolvedLruOptions {
   // A misspelt option (`ttl`, `maxEntries`) would otherwise silently give an unexpected cache.
-  const { max, maxSize, ttlMs } = readOptions(FACTORY, options, KNOWN_OPTIONS);
+  const { max, maxSize, ttlMs, meter } = readOptions(FACTORY, options, KNOWN_OPTIONS);
 
   let resolvedMax = DEFAULT_MAX;
   if (max === Number.POSITIVE_INFINITY) {
@@ -125,5 +132,5 @@ export function resolveLruOptions(options: unknown): ResolvedLruOptions {
     );
   }
 
-  return { max: resolvedMax, maxSize, ttlMs };
+  return { max: resolvedMax, maxSize, ttlMs, meter: optionalMeter(FACTORY, 'meter', meter) };
 }

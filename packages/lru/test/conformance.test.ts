@@ -2,8 +2,9 @@ import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { createLruCache } from '../src/index.js';
 
 // Roomy enough that the contract checks never see an eviction: eviction has its own tests.
-describeLayerInfoCache('lru', ({ ttlMs }) => createLruCache({ max: 10_000, ttlMs }), {
+describeLayerInfoCache('lru', ({ ttlMs, meter }) => createLruCache({ max: 10_000, ttlMs, meter }), {
   ttl: true,
+  metrics: true,
 });
 
 // The same contract when bytes, not entries, are the binding bound.

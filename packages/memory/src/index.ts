@@ -2,6 +2,7 @@ import {
   type AdapterOptions,
   createLayerInfoCache,
   type LayerInfoCache,
+  optionalMeter,
   readOptions,
 } from '@layercache/core';
 import { createMemoryStore } from './store.js';
@@ -23,6 +24,9 @@ export type MemoryCacheOptions = AdapterOptions;
  * ```
  */
 export function createMemoryCache(options?: MemoryCacheOptions): LayerInfoCache {
-  readOptions('createMemoryCache', options, ['meter']);
-  return createLayerInfoCache(createMemoryStore(), { name: 'memory' });
+  const { meter } = readOptions('createMemoryCache', options, ['meter']);
+  return createLayerInfoCache(createMemoryStore(), {
+    name: 'memory',
+    meter: optionalMeter('createMemoryCache', 'meter', meter),
+  });
 }

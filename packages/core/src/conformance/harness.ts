@@ -1,3 +1,4 @@
+import type { Meter } from '@opentelemetry/api';
 import { afterEach } from 'vitest';
 import type { LayerInfoCache } from '../types.js';
 import type { ConformanceCapabilities, ConformanceContext, ConformanceFactory } from './types.js';
@@ -10,6 +11,7 @@ export interface Harness {
   /** A new, empty cache on fresh storage. */
   open(options?: {
     ttlMs?: number;
+    meter?: Meter;
   }): Promise<{ cache: LayerInfoCache; context: ConformanceContext }>;
   /** Opens the storage of `context` again (durable adapters only). */
   reopen(context: ConformanceContext): Promise<LayerInfoCache>;
@@ -61,8 +63,11 @@ export function createHarness(
     async open(options = {}) {
       sequence += 1;
       const storageId = `lc-${slug(name)}-${process.pid}-${sequence}-${Math.random().toString(36).slice(2, 8)}`;
-      const context: ConformanceContext =
-        options.ttlMs === undefined ? { storageId } : { storageId, ttlMs: options.ttlMs };
+      const context: ConformanceContext = {
+        storageId,
+        ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
+        ...(options.meter === undefined ? {} : { meter: options.meter }),
+      };
       return { cache: await track(factory(context), 'factory'), context };
     },
     reopen(context) {

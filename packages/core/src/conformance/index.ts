@@ -22,6 +22,7 @@ import { durabilityChecks } from './durability.js';
 import { createHarness } from './harness.js';
 import { lifecycleChecks } from './lifecycle.js';
 import { membershipChecks } from './membership.js';
+import { metricsChecks } from './metrics.js';
 import { modelChecks } from './model.js';
 import { roundTripChecks } from './roundtrip.js';
 import { ttlChecks } from './ttl.js';
@@ -54,5 +55,6 @@ export function describeLayerInfoCache(
     durabilityChecks(h);
     ttlChecks(h);
     modelChecks(h);
+    metricsChecks(h);
   });
 }

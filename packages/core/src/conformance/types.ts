@@ -1,3 +1,4 @@
+import type { Meter } from '@opentelemetry/api';
 import type { LayerInfoCache } from '../types.js';
 
 /** What the suite tells the factory about the cache it wants. */
@@ -14,6 +15,11 @@ export interface ConformanceContext {
    * When undefined, the cache must not expire anything.
    */
   readonly ttlMs?: number;
+  /**
+   * Set by the metrics checks: pass it as the factory's `meter` option, so the cache records its
+   * operations through it (see `CACHE_METRICS`). When undefined, pass no meter.
+   */
+  readonly meter?: Meter;
 }
 
 /** Creates an empty cache for one test. May be async (to connect, open a file, …). */
@@ -30,6 +36,12 @@ export interface ConformanceCapabilities {
   readonly durable?: boolean | { readonly reopen: ConformanceFactory };
   /** The factory honours `context.ttlMs`, timing entries with `Date.now()`. */
   readonly ttl?: boolean;
+  /**
+   * The factory passes `context.meter` to the adapter's `meter` option, and the cache records
+   * every call under `CACHE_METRICS` (core's wrapper does this for any adapter built on
+   * `createLayerInfoCache`).
+   */
+  readonly metrics?: boolean;
   /**
    * Runs of the model-based check. Default: the `LAYERCACHE_CONFORMANCE_RUNS` environment
    * variable, else 100.

@@ -1,0 +1,150 @@
+import type { Attributes, Meter } from '@opentelemetry/api';
+import { DeadlineExceededError } from './deadline.js';
+import { isNotFoundError, isUnavailableError } from './errors.js';
+import type { CallOptions, LayerInfoCache } from './types.js';
+
+/**
+ * Names of the OpenTelemetry instruments a cache records when its factory is given a `meter`
+ * (every adapter's factory takes one). Every measurement carries `layercache.cache` (the
+ * adapter's name, e.g. `"redis"`), `layercache.operation` (`contains`, `add`, `remove`, `meta`,
+ * `setMeta`, `deleteMeta`, `clear`) and `layercache.outcome` (see {@link CacheCallOutcome}).
+ *
+ * | instrument | kind | unit |
+ * |---|---|---|
+ * | `layercache.cache.operations` | counter | `{operation}` |
+ * | `layercache.cache.duration` | histogram | `s` |
+ *
+ * @example
+ * ```ts
+ * import { CACHE_METRICS } from '@layercache/core';
+ * import { createSqliteCache } from '@layercache/sqlite';
+ * import { metrics } from '@opentelemetry/api';
+ *
+ * const cache = createSqliteCache({ meter: metrics.getMeter('registry') });
+ * // Hit ratio of access checks:
+ * //   operations{operation="contains", outcome="hit"} / operations{operation="contains"}
+ * console.log(CACHE_METRICS.operations); // "layercache.cache.operations"
+ * ```
+ */
+export const CACHE_METRICS = Object.freeze({
+  operations: 'layercache.cache.operations',
+  duration: 'layercache.cache.duration',
+} as const);
+
+/**
+ * How a cache call ended, as named in `layercache.outcome`:
+ * - `hit` / `miss`: `contains` resolved `true` / `false`, `meta` resolved / rejected `NotFoundError`;
+ * - `ok`: any other operation succeeded;
+ * - `timeout`: rejected because the store did not answer within the cache's `timeoutMs`;
+ * - `aborted`: the caller's signal aborted it;
+ * - `error`: any other rejection (backend failure, invalid argument, closed cache).
+ *
+ * @example
+ * ```ts
+ * const outcome: CacheCallOutcome = 'timeout'; // alert on operations{outcome="timeout"}
+ * ```
+ */
+export type CacheCallOutcome = 'hit' | 'miss' | 'ok' | 'timeout' | 'aborted' | 'error';
+
+type Operation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta' | 'clear';
+
+// Microseconds for an in-process hit, milliseconds for a network round trip, up to a deadline.
+const DURATION_BOUNDARIES = [
+  0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+
+/**
+ * Wraps `cache` so that every call is counted by operation and outcome and timed. Only applied
+ * when a meter is given, so a cache without one pays nothing.
+ */
+export function instrumentCache(cache: LayerInfoCache, name: string, meter: Meter): LayerInfoCache {
+  const operations = meter.createCounter(CACHE_METRICS.operations, {
+    description: 'Calls of a layercache cache, by operation and outcome.',
+    unit: '{operation}',
+  });
+  const duration = meter.createHistogram(CACHE_METRICS.duration, {
+    description: 'Duration of calls of a layercache cache.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BOUNDARIES },
+  });
+
+  // Attribute sets are few and fixed: built once and shared, sparing an allocation per call.
+  const sets = new Map<string, Attributes>();
+  const attributes = (operation: Operation, outcome: CacheCallOutcome): Attributes => {
+    const key = `${operation} ${outcome}`;
+    let set = sets.get(key);
+    if (set === undefined) {
+      set = Object.freeze({
+        'layercache.cache': name,
+        'layercache.operation': operation,
+        'layercache.outcome': outcome,
+      });
+      sets.set(key, set);
+    }
+    return set;
+  };
+
+  const record = (operation: Operation, outcome: CacheCallOutcome, startedAt: number) => {
+    const set = attributes(operation, outcome);
+    operations.add(1, set);
+    duration.record((performance.now() - startedAt) / 1000, set);
+  };
+
+  function failure(operation: Operation, error: unknown, options: CallOptions | undefined) {
+    if (isNotFoundError(error) && operation === 'meta') return 'miss';
+    if (isUnavailableError(error) && error.cause instanceof DeadlineExceededError) return 'timeout';
+    let signal: unknown;
+    try {
+      signal = options?.signal;
+    } catch {
+      return 'error';
+    }
+    if (signal instanceof AbortSignal && signal.aborted && error === signal.reason)
+      return 'aborted';
+    return 'error';
+  }
+
+  function observe<T>(
+    operation: Operation,
+    options: CallOptions | undefined,
+    call: () => Promise<T>,
+    success: (value: T) => CacheCallOutcome,
+  ): Promise<T> {
+    const startedAt = performance.now();
+    return call().then(
+      (value) => {
+        record(operation, success(value), startedAt);
+        return value;
+      },
+      (error: unknown) => {
+        record(operation, failure(operation, error, options), startedAt);
+        throw error;
+      },
+    );
+  }
+
+  const ok = (): CacheCallOutcome => 'ok';
+  const found = (value: boolean): CacheCallOutcome => (value ? 'hit' : 'miss');
+  const hit = (): CacheCallOutcome => 'hit';
+
+  // Spread first: methods a store adds beyond the seven (optional capabilities) pass through.
+  const instrumented: LayerInfoCache = {
+    ...cache,
+    contains: (repo, digest, options) =>
+      observe('contains', options, () => cache.contains(repo, digest, options), found),
+    add: (repo, digest, options) =>
+      observe('add', options, () => cache.add(repo, digest, options), ok),
+    remove: (repo, digest, options) =>
+      observe('remove', options, () => cache.remove(repo, digest, options), ok),
+    meta: (digest, options) => observe('meta', options, () => cache.meta(digest, options), hit),
+    setMeta: (digest, meta, options) =>
+      observe('setMeta', options, () => cache.setMeta(digest, meta, options), ok),
+    deleteMeta: (digest, options) =>
+      observe('deleteMeta', options, () => cache.deleteMeta(digest, options), ok),
+    clear: (options) => observe('clear', options, () => cache.clear(options), ok),
+    close: () => cache.close(),
+    [Symbol.asyncDispose]: () => cache.close(),
+  };
+  return instrumented;
+}
