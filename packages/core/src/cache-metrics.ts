@@ -46,7 +46,8 @@ export const CACHE_METRICS = Object.freeze({
  */
 export type CacheCallOutcome = 'hit' | 'miss' | 'ok' | 'timeout' | 'aborted' | 'error';
 
-type Operation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta' | 'clear';
+const OPERATIONS = ['contains', 'add', 'remove', 'meta', 'setMeta', 'deleteMeta', 'clear'] as const;
+type Operation = (typeof OPERATIONS)[number];
 
 // Microseconds for an in-process hit, milliseconds for a network round trip, up to a deadline.
 const DURATION_BOUNDARIES = [
@@ -69,24 +70,31 @@ export function instrumentCache(cache: LayerInfoCache, name: string, meter: Mete
     advice: { explicitBucketBoundaries: DURATION_BOUNDARIES },
   });
 
-  // Attribute sets are few and fixed: built once and shared, sparing an allocation per call.
-  const sets = new Map<string, Attributes>();
-  const attributes = (operation: Operation, outcome: CacheCallOutcome): Attributes => {
-    const key = `${operation} ${outcome}`;
-    let set = sets.get(key);
-    if (set === undefined) {
-      set = Object.freeze({
+  // Attribute sets are few and fixed: built once and shared, sparing an allocation and a string
+  // key per call.
+  const outcomes: readonly CacheCallOutcome[] = [
+    'hit',
+    'miss',
+    'ok',
+    'timeout',
+    'aborted',
+    'error',
+  ];
+  const sets = {} as Record<Operation, Record<CacheCallOutcome, Attributes>>;
+  for (const operation of OPERATIONS) {
+    const byOutcome = {} as Record<CacheCallOutcome, Attributes>;
+    for (const outcome of outcomes) {
+      byOutcome[outcome] = Object.freeze({
         'layercache.cache': name,
         'layercache.operation': operation,
         'layercache.outcome': outcome,
       });
-      sets.set(key, set);
     }
-    return set;
-  };
+    sets[operation] = byOutcome;
+  }
 
   const record = (operation: Operation, outcome: CacheCallOutcome, startedAt: number) => {
-    const set = attributes(operation, outcome);
+    const set = sets[operation][outcome];
     operations.add(1, set);
     duration.record((performance.now() - startedAt) / 1000, set);
   };
@@ -105,14 +113,16 @@ export function instrumentCache(cache: LayerInfoCache, name: string, meter: Mete
     return 'error';
   }
 
+  // `startedAt` is read by the caller before the call, so the duration includes its synchronous
+  // part; the call itself is made directly (no closure allocated per call).
   function observe<T>(
     operation: Operation,
+    startedAt: number,
     options: CallOptions | undefined,
-    call: () => Promise<T>,
+    pending: Promise<T>,
     success: (value: T) => CacheCallOutcome,
   ): Promise<T> {
-    const startedAt = performance.now();
-    return call().then(
+    return pending.then(
       (value) => {
         record(operation, success(value), startedAt);
         return value;
@@ -127,22 +137,23 @@ export function instrumentCache(cache: LayerInfoCache, name: string, meter: Mete
   const ok = (): CacheCallOutcome => 'ok';
   const found = (value: boolean): CacheCallOutcome => (value ? 'hit' : 'miss');
   const hit = (): CacheCallOutcome => 'hit';
+  const now = () => performance.now();
 
   // Spread first: methods a store adds beyond the seven (optional capabilities) pass through.
   const instrumented: LayerInfoCache = {
     ...cache,
     contains: (repo, digest, options) =>
-      observe('contains', options, () => cache.contains(repo, digest, options), found),
+      observe('contains', now(), options, cache.contains(repo, digest, options), found),
     add: (repo, digest, options) =>
-      observe('add', options, () => cache.add(repo, digest, options), ok),
+      observe('add', now(), options, cache.add(repo, digest, options), ok),
     remove: (repo, digest, options) =>
-      observe('remove', options, () => cache.remove(repo, digest, options), ok),
-    meta: (digest, options) => observe('meta', options, () => cache.meta(digest, options), hit),
+      observe('remove', now(), options, cache.remove(repo, digest, options), ok),
+    meta: (digest, options) => observe('meta', now(), options, cache.meta(digest, options), hit),
     setMeta: (digest, meta, options) =>
-      observe('setMeta', options, () => cache.setMeta(digest, meta, options), ok),
+      observe('setMeta', now(), options, cache.setMeta(digest, meta, options), ok),
     deleteMeta: (digest, options) =>
-      observe('deleteMeta', options, () => cache.deleteMeta(digest, options), ok),
-    clear: (options) => observe('clear', options, () => cache.clear(options), ok),
+      observe('deleteMeta', now(), options, cache.deleteMeta(digest, options), ok),
+    clear: (options) => observe('clear', now(), options, cache.clear(options), ok),
     close: () => cache.close(),
     [Symbol.asyncDispose]: () => cache.close(),
   };

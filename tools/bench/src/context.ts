@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadExport } from './adapters/load.js';
+import { type RedisServer, startRedisServer } from '@layercache/redis/testing';
 import type { RedisEndpoint, RunContext } from './adapters/types.js';
 
 /** Options of {@link createRunContext}. */
@@ -34,15 +34,6 @@ export interface OwnedRunContext extends RunContext {
   dispose(): Promise<void>;
 }
 
-interface TestingServer {
-  readonly url?: string;
-  readonly port?: number;
-  readonly host?: string;
-  stop?(): Promise<void>;
-  close?(): Promise<void>;
-  [Symbol.asyncDispose]?(): Promise<void>;
-}
-
 /**
  * Creates the run's temp directory and, lazily, its Redis: the `--redis-url`, or a throwaway
  * `redis-server` started through `@layercache/redis/testing` (the same launcher the adapter's
@@ -52,20 +43,15 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
   const tmpDir = await mkdtemp(join(tmpdir(), 'layercache-bench-'));
   const scratchDir = await mkdtemp(join(await scratchParent(), 'layercache-demo-'));
   const keyPrefix = `layercache-bench:${randomBytes(4).toString('hex')}:`;
-  let redis: Promise<{ endpoint: RedisEndpoint; server?: TestingServer }> | undefined;
+  let redis: Promise<{ endpoint: RedisEndpoint; server?: RedisServer }> | undefined;
   let disposed = false;
 
   const startRedis = async () => {
     if (options.redisUrl !== undefined) {
       return { endpoint: { url: options.redisUrl, owned: false } };
     }
-    const startRedisServer = await loadExport<() => Promise<TestingServer>>(
-      '@layercache/redis/testing',
-      'startRedisServer',
-    );
     const server = await startRedisServer();
-    const url = server.url ?? `redis://${server.host ?? '127.0.0.1'}:${server.port}`;
-    return { endpoint: { url, owned: true }, server };
+    return { endpoint: { url: server.url, owned: true }, server };
   };
 
   return {
@@ -82,11 +68,7 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
       try {
         const started = await redis?.catch(() => undefined);
         const server = started?.server;
-        if (server !== undefined) {
-          if (server.stop) await server.stop();
-          else if (server.close) await server.close();
-          else await server[Symbol.asyncDispose]?.();
-        }
+        await server?.stop();
       } finally {
         await Promise.all(
           [tmpDir, scratchDir].map((dir) => rm(dir, { recursive: true, force: true })),

@@ -1,6 +1,6 @@
-import type { LayerInfoCache, LayerMeta } from '@layercache/core';
+import type { LayerMeta } from '@layercache/core';
+import { createLruCache } from '@layercache/lru';
 import { LRUCache } from 'lru-cache';
-import { loadExport } from './load.js';
 import { type AdapterModule, heapFootprint } from './types.js';
 
 /** Large enough that nothing is evicted while measuring: we compare lookups, not eviction. */
@@ -11,10 +11,6 @@ export const lruAdapter: AdapterModule = {
   name: 'lru',
   description: 'in-process, bounded by entries/bytes, optional TTL (@layercache/lru on lru-cache)',
   async create() {
-    const createLruCache = await loadExport<(options: { max?: number }) => LayerInfoCache>(
-      '@layercache/lru',
-      'createLruCache',
-    );
     const cache = createLruCache({ max: MAX_ENTRIES });
     return { cache, footprint: heapFootprint, close: () => cache.close() };
   },

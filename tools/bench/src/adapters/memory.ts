@@ -1,5 +1,5 @@
-import type { LayerInfoCache, LayerMeta } from '@layercache/core';
-import { loadExport } from './load.js';
+import type { LayerMeta } from '@layercache/core';
+import { createMemoryCache } from '@layercache/memory';
 import { type AdapterModule, heapFootprint } from './types.js';
 
 /** `@layercache/memory` against a bare nested `Map` behind `async`. */
@@ -7,10 +7,6 @@ export const memoryAdapter: AdapterModule = {
   name: 'memory',
   description: 'in-process Map, unbounded (@layercache/memory)',
   async create() {
-    const createMemoryCache = await loadExport<() => LayerInfoCache>(
-      '@layercache/memory',
-      'createMemoryCache',
-    );
     const cache = createMemoryCache();
     return { cache, footprint: heapFootprint, close: () => cache.close() };
   },

@@ -1,6 +1,6 @@
-import type { LayerInfoCache, LayerMeta } from '@layercache/core';
+import type { LayerMeta } from '@layercache/core';
+import { createRedisCache } from '@layercache/redis';
 import { Redis } from 'ioredis';
-import { loadExport } from './load.js';
 import { deleteKeysUnder, redisMemoryProbe } from './probes.js';
 import type { AdapterModule } from './types.js';
 
@@ -9,9 +9,6 @@ export const redisAdapter: AdapterModule = {
   name: 'redis',
   description: 'shared, standalone/Sentinel/Cluster (@layercache/redis on ioredis)',
   async create(context, id) {
-    const createRedisCache = await loadExport<
-      (options: { url?: string; keyPrefix?: string }) => LayerInfoCache
-    >('@layercache/redis', 'createRedisCache');
     const { url } = await context.redis();
     const cache = createRedisCache({ url, keyPrefix: `${context.keyPrefix}${id}:` });
     return {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { LayerInfoCache, LayerMeta } from '@layercache/core';
+import type { LayerMeta } from '@layercache/core';
+import { createSqliteCache } from '@layercache/sqlite';
 import Database from 'better-sqlite3';
-import { loadExport } from './load.js';
 import { removeSqliteFiles, sqliteFileProbe } from './probes.js';
 import type { AdapterModule } from './types.js';
 
@@ -10,10 +10,6 @@ export const sqliteAdapter: AdapterModule = {
   name: 'sqlite',
   description: 'persistent file, multi-process safe (@layercache/sqlite on better-sqlite3)',
   async create(context, id) {
-    const createSqliteCache = await loadExport<(options: { filename?: string }) => LayerInfoCache>(
-      '@layercache/sqlite',
-      'createSqliteCache',
-    );
     const filename = join(context.tmpDir, `${id}.sqlite`);
     const cache = createSqliteCache({ filename });
     return {

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Subject } from '../adapters/types.js';
 import { errorMessage } from '../cli/args.js';
+import { runClosedLoop } from '../measure/closed-loop.js';
 import { blobDataPath } from '../storage/layout.js';
 import { sha256Digest } from '../workload/digests.js';
 import type { FootprintResult } from './results.js';
@@ -49,17 +50,18 @@ export async function measureFootprint(
   try {
     const repos = Array.from({ length: 1000 }, (_, r) => `team-${r % 13}/service-${r}`);
     const before = await read();
-    let next = 0;
-    const worker = async () => {
-      while (next < entries) {
-        const k = next++;
-        const digest = flat(sha256Digest(`footprint:${k}`));
-        await subject.add(repos[k % repos.length]!, digest);
-        await subject.setMeta(digest, { path: flat(`/${blobDataPath(digest)}`), length: 1024 + k });
-      }
-    };
     const all = async () => {
-      await Promise.all(Array.from({ length: 64 }, worker));
+      await runClosedLoop(
+        async (k) => {
+          const digest = flat(sha256Digest(`footprint:${k}`));
+          await subject.add(repos[k % repos.length]!, digest);
+          await subject.setMeta(digest, {
+            path: flat(`/${blobDataPath(digest)}`),
+            length: 1024 + k,
+          });
+        },
+        { concurrency: 64, operations: entries },
+      );
     };
     await (subject.bulk ? subject.bulk(all) : all());
     const after = await read();

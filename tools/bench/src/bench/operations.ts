@@ -1,4 +1,5 @@
 import type { Subject } from '../adapters/types.js';
+import { runClosedLoop } from '../measure/closed-loop.js';
 import { type Dataset, keyIndex } from './dataset.js';
 
 /** The operations measured, in report order. */
@@ -88,16 +89,14 @@ export function operationOf(
 /** Fills `subject` with the dataset's memberships and metas, 64 calls in flight. */
 export async function fill(subject: Subject, data: Dataset): Promise<void> {
   const { keys, repos, digests, metas } = data;
-  let next = 0;
-  const worker = async () => {
-    while (next < keys) {
-      const k = next++;
-      await subject.add(repos[k % repos.length]!, digests[k]!);
-      await subject.setMeta(digests[k]!, metas[k]!);
-    }
-  };
   const all = async () => {
-    await Promise.all(Array.from({ length: 64 }, worker));
+    await runClosedLoop(
+      async (k) => {
+        await subject.add(repos[k % repos.length]!, digests[k]!);
+        await subject.setMeta(digests[k]!, metas[k]!);
+      },
+      { concurrency: 64, operations: keys },
+    );
   };
   await (subject.bulk ? subject.bulk(all) : all());
 }
