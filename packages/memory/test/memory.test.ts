@@ -67,7 +67,6 @@ describe('createMemoryCache', () => {
     // Sanity: 50k repositories with a set each take megabytes, or this test proves nothing.
     expect(held).toBeGreaterThan(2 * 1024 * 1024);
     expect(emptied - before).toBeLessThan(held / 5);
-    expect(names).toHaveLength(count);
   });
 
   it('hands out metas that cannot be modified to change what the cache holds', async () => {

@@ -60,16 +60,32 @@ export function concurrencyChecks(h: Harness): void {
       );
     });
 
-    it('reads in flight with writes see either the old or the new state', t, async () => {
-      const { cache } = await h.open();
-      const d = digest('racy');
-      const reads = Array.from({ length: 32 }, () => cache.contains('team/a', d));
-      const write = cache.add('team/a', d);
-      const outcomes = await Promise.all(reads);
-      await write;
-      expect(outcomes.every((o) => typeof o === 'boolean')).toBe(true);
-      expect(await cache.contains('team/a', d)).toBe(true);
-    });
+    it(
+      'reads in flight with a revocation see the old state, then the new one, never back',
+      t,
+      async () => {
+        const { cache } = await h.open();
+        const d = digest('racy');
+        await cache.add('team/a', d);
+        const reads: Promise<boolean>[] = [];
+        let removal: Promise<boolean> | undefined;
+        for (let i = 0; i < 32; i++) {
+          reads.push(cache.contains('team/a', d));
+          if (i === 7) removal = cache.remove('team/a', d);
+        }
+        const outcomes = await Promise.all(reads);
+        expect(await removal, 'remove of a held membership resolves true').toBe(true);
+        // Issued in order: once one read has seen the revocation, no later one may see it undone.
+        const first = outcomes.indexOf(false);
+        if (first !== -1) {
+          expect(
+            outcomes.slice(first),
+            `contains answers in the order they were issued: ${outcomes.join(',')}`,
+          ).not.toContain(true);
+        }
+        expect(await cache.contains('team/a', d), 'contains after the remove resolved').toBe(false);
+      },
+    );
 
     it('a mixed burst of every operation keeps each key correct', t, async () => {
       const { cache } = await h.open();
