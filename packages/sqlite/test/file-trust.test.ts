@@ -88,9 +88,9 @@ describe('the default location', () => {
   });
 
   it.each([
-    [0o770, 'group'],
-    [0o707, 'others'],
-  ])('refuses a directory with mode %o (writable by %s)', (dirMode) => {
+    ['0770', 0o770, 'group'],
+    ['0707', 0o707, 'others'],
+  ])('refuses a directory with mode %s (writable by %s)', (_, dirMode) => {
     mkdirSync(directory);
     chmodSync(directory, dirMode);
     const error = openError();
