@@ -88,6 +88,26 @@ export function trustDefaultDirectory(directory: string): void {
   }
 }
 
+/** Creates an empty file with mode 0600 and answers `true`, or `false` when it exists already. */
+function createPrivate(filename: string): boolean {
+  let fd: number;
+  try {
+    // O_EXCL: when several processes create the file at once, one of them does, and the others
+    // check it like any existing file.
+    fd = openSync(filename, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    // The umask may have taken bits away from the mode.
+    fchmodSync(fd, FILE_MODE);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
 /**
  * Creates the cache file with mode 0600 when it does not exist, before SQLite opens it (SQLite
  * would create it 0644 less the umask, and its `-wal` and `-shm` with that mode too). Refuses an
@@ -95,35 +115,7 @@ export function trustDefaultDirectory(directory: string): void {
  */
 export function trustFile(filename: string): void {
   const uid = process.getuid?.();
-  try {
-    // O_EXCL: when several processes create the file at once, one of them does, and the others
-    // check it like any existing file.
-    const fd = openSync(
-      filename,
-      constants.O_RDWR | constants.O_CREAT | constants.O_EXCL,
-      FILE_MODE,
-    );
-    try {
-      fchmodSync(fd, FILE_MODE);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Follows a link: what counts is the file SQLite will open.
-    const stats = statSync(filename);
-    if (!stats.isFile()) {
-      throw refuse(filename, 'is not a regular file', 'point filename at a database file');
-    }
-    const other = ownedByAnother(stats, uid);
-    if (other !== undefined) {
-      throw refuse(
-        filename,
-        `${other}: its rows would answer this cache's access checks`,
-        'give the cache a file of its own (the cache creates it, mode 0600)',
-      );
-    }
-  }
+  // First, so that a refusal leaves nothing behind.
   for (const suffix of COMPANIONS) {
     const stats = statIfPresent(`${filename}${suffix}`);
     const other = stats && ownedByAnother(stats, uid);
@@ -134,5 +126,19 @@ export function trustFile(filename: string): void {
         'remove it if no process of its owner uses the file, or give the cache a file of its own',
       );
     }
+  }
+  if (createPrivate(filename)) return;
+  // Follows a link: what counts is the file SQLite will open.
+  const stats = statSync(filename);
+  if (!stats.isFile()) {
+    throw refuse(filename, 'is not a regular file', 'point filename at a database file');
+  }
+  const other = ownedByAnother(stats, uid);
+  if (other !== undefined) {
+    throw refuse(
+      filename,
+      `${other}: its rows would answer this cache's access checks`,
+      'give the cache a file of its own (the cache creates it, mode 0600)',
+    );
   }
 }

@@ -147,12 +147,13 @@ export function checkSchema(
 ): void {
   const problems = differences(db, version);
   if (problems.length === 0) return;
+  const where = filename === ':memory:' || filename === '' ? 'the in-memory database' : filename;
   const advice = owned
     ? 'delete the file if it only holds this cache, or point filename at a new file'
     : 'drop those objects, or lend the cache a database of its own';
   throw new InvalidArgumentError(
     owned ? 'filename' : 'database',
-    `layercache sqlite: ${filename} does not hold the cache's tables as this release creates ` +
+    `layercache sqlite: ${where} does not hold the cache's tables as this release creates ` +
       `them: it has ${problems.join('; ')}. A trigger, a view or a changed table could change ` +
       `what the cache answers, so it is not used. What to do: ${advice}.`,
   );
