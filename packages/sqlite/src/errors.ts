@@ -1,7 +1,7 @@
 import { isLayerCacheError, UnavailableError } from '@layercache/core';
 
-// SQLite result codes (better-sqlite3's SqliteError.code) and what an operator should do about
-// each. Extended codes ("SQLITE_BUSY_SNAPSHOT", "SQLITE_IOERR_WRITE", …) match by prefix.
+// SQLite result codes (better-sqlite3's SqliteError.code) and errno codes, and what an operator
+// should do about each. Extended codes ("SQLITE_BUSY_SNAPSHOT", "SQLITE_IOERR_WRITE", …) match by prefix.
 const ADVICE: ReadonlyArray<readonly [prefix: string, advice: string]> = [
   [
     'SQLITE_BUSY',
@@ -30,6 +30,13 @@ const ADVICE: ReadonlyArray<readonly [prefix: string, advice: string]> = [
   ['SQLITE_PERM', 'permission denied; make the file and its directory writable by this user'],
   ['SQLITE_FULL', 'the disk is full; free space or move filename elsewhere'],
   ['SQLITE_IOERR', 'the operating system reported an I/O error; check the disk holding the file'],
+  // Node's errno codes, from creating the directory or the file before SQLite opens it.
+  ['ENOENT', 'create the directory first, or choose another filename'],
+  ['ENOTDIR', 'a part of the path is not a directory; choose another filename'],
+  ['EACCES', 'permission denied; make the directory writable by this user'],
+  ['EPERM', 'permission denied; make the directory writable by this user'],
+  ['EROFS', 'the file system is read-only; choose a filename on a writable one'],
+  ['ENOSPC', 'the disk is full; free space or move filename elsewhere'],
 ];
 
 function codeOf(error: unknown): string | undefined {

@@ -1,12 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
 import { unavailable } from './errors.js';
+import { trustDefaultDirectory, trustFile } from './file-trust.js';
 import { resolveOptions, type SqliteCacheOptions } from './options.js';
-import { migrate, refuseNewer } from './schema.js';
+import { migrate, readSchema, refuseNewer, SCHEMA_VERSION } from './schema.js';
+import { checkSchema, refuseForeign } from './schema-check.js';
 import { createSqliteStore } from './store.js';
 
+export type { SqliteDatabase, SqliteStatement } from './database.js';
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
   defaultFilename,
@@ -20,8 +23,13 @@ export { SCHEMA_VERSION } from './schema.js';
  * front, a busy timeout, and per-entry TTL when `ttlMs` is set.
  *
  * Options are checked before anything is opened (`InvalidArgumentError` naming the option). A
- * file that cannot be opened, is not a database, or stays locked past `busyTimeoutMs` makes this
- * throw an `UnavailableError` naming the file and saying what to do; the file is left as it was.
+ * file the cache cannot vouch for — owned by another user, in a default directory others could
+ * write to, another application's database, or cache tables that differ from this release's or
+ * carry a trigger or a view — is refused with an `InvalidArgumentError` (`argument: "filename"`,
+ * or `"database"` for a lent one) naming the file and what was found. A file that cannot be
+ * opened, is not a database, or stays locked past `busyTimeoutMs` makes this throw an
+ * `UnavailableError` naming the file and saying what to do. Either way the file is left byte for
+ * byte as it was: nothing is written to it before it is accepted.
  *
  * @example
  * ```ts
@@ -43,18 +51,24 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
   const resolved = resolveOptions(options);
   const { filename, busyTimeoutMs } = resolved;
   const owned = resolved.database === undefined;
-
-  let db = resolved.database;
+  const inMemory = filename === ':memory:';
+  let opened: BetterSqlite3.Database | undefined;
   try {
-    if (db === undefined) {
+    if (owned) {
       // We chose the default location, so we may create its directory; a directory the caller
       // named must exist (a typo should fail, not scatter cache files).
-      if (resolved.defaultLocation) mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
-      db = new BetterSqlite3(filename, { timeout: busyTimeoutMs });
+      if (resolved.defaultLocation) trustDefaultDirectory(dirname(filename));
+      if (!inMemory) trustFile(filename);
+      // The file exists now (trustFile created it, mode 0600): SQLite must not create another.
+      opened = new BetterSqlite3(filename, { timeout: busyTimeoutMs, fileMustExist: !inMemory });
     }
+    const db: SqliteDatabase = opened ?? resolved.database!;
     // Set explicitly: reports disagree on the default, and every later lock waits this long.
     if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Everything up to the journal mode only reads, so a refused file is left as it was.
+    if (owned) refuseForeign(db, filename);
     refuseNewer(db, filename, owned);
+    checkSchema(db, readSchema(db, owned).version, { filename, owned });
     if (owned) {
       // WAL lets readers in every process run while one writes. (`:memory:` stays "memory".)
       db.pragma('journal_mode = WAL');
@@ -62,16 +76,19 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
       db.pragma(`synchronous = ${resolved.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     }
     migrate(db, filename, owned);
+    // Another process may have created the tables between the check and the migration's lock.
+    checkSchema(db, SCHEMA_VERSION, { filename, owned });
     const store = createSqliteStore(db, {
       filename,
       ttlMs: resolved.ttlMs,
       sweepIntervalMs: resolved.sweepIntervalMs,
       owned,
       syncRevocations: owned && resolved.synchronous === 'revocations',
+      close: opened === undefined ? undefined : () => opened?.close(),
     });
     return createLayerInfoCache(store, { name: 'sqlite' });
   } catch (error) {
-    if (owned && db?.open) db.close();
+    if (opened?.open) opened.close();
     throw unavailable(error, filename, 'opening');
   }
 }

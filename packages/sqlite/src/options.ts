@@ -1,7 +1,17 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@layercache/core';
-import type { Database } from 'better-sqlite3';
+import { types } from 'node:util';
+import {
+  type AdapterOptions,
+  describeValue,
+  InvalidArgumentError,
+  optionalChoice,
+  optionalInteger,
+  optionalString,
+  optionError,
+  readOptions,
+} from '@layercache/core';
+import type { SqliteDatabase } from './database.js';
 
 /**
  * Options of {@link createSqliteCache}. Every option is optional.
@@ -11,16 +21,24 @@ import type { Database } from 'better-sqlite3';
  * createSqliteCache({ filename: '/var/cache/registry/layers.sqlite', ttlMs: 86_400_000 });
  * ```
  */
-export interface SqliteCacheOptions {
+export interface SqliteCacheOptions extends AdapterOptions {
   /**
-   * The database file, created if missing (its directory must exist). `":memory:"` keeps
-   * everything in this process and loses it on close.
+   * The database file, created if missing (its directory must exist) with mode `0600` whatever
+   * the umask; SQLite gives its `-wal` and `-shm` files the mode of the database file. `":memory:"`
+   * keeps everything in this process and loses it on close.
+   *
+   * The file answers access checks, so it must be one the cache can vouch for, or
+   * `createSqliteCache` throws `InvalidArgumentError` (`argument: "filename"`) before writing
+   * anything to it: a file (or its `-wal`, `-shm`, `-journal`) owned by another user, a database
+   * of another application (tables but none of the cache's), or cache tables that differ from
+   * what this release creates, or carry a trigger or a view, are refused.
    *
    * Default: {@link defaultFilename} — `$XDG_CACHE_HOME/layercache/layercache.sqlite`, else
-   * `~/.cache/layercache/layercache.sqlite` (the directory is created, mode `0700`). A cache file
-   * under the user's home survives restarts and is shared by every process of that user, and,
-   * unlike a file in `/tmp`, cannot be planted by another user to make the cache answer `true`
-   * for blobs a repository does not hold.
+   * `~/.cache/layercache/layercache.sqlite`. Its `layercache` directory is created with mode
+   * `0700`, and refused when it is a symbolic link, owned by another user, or writable by group
+   * or others. A cache file under the user's home survives restarts and is shared by every
+   * process of that user, and, unlike a file in `/tmp`, cannot be planted by another user to make
+   * the cache answer `true` for blobs a repository does not hold.
    *
    * Not allowed together with `database`.
    */
@@ -31,9 +49,10 @@ export interface SqliteCacheOptions {
    * several processes). The cache's tables are created in it (names start with `layercache_`),
    * and their schema version is kept in its `layercache_schema` table: `PRAGMA user_version` stays
    * the application's, never read or written. Do not keep a transaction of your own open on it
-   * across an `await`.
+   * across an `await`. A trigger or a view on the cache's tables, or tables that differ from what
+   * this release creates, are refused (`InvalidArgumentError`, `argument: "database"`).
    */
-  readonly database?: Database;
+  readonly database?: SqliteDatabase;
   /**
    * Milliseconds after its last write that a membership or meta expires. Expired entries are
    * never answered and are deleted in the background. Default: undefined (nothing expires).
@@ -70,7 +89,7 @@ export interface SqliteCacheOptions {
 /** The options with their defaults applied and checked. */
 export interface ResolvedOptions {
   readonly filename: string;
-  readonly database: Database | undefined;
+  readonly database: SqliteDatabase | undefined;
   readonly ttlMs: number | undefined;
   readonly busyTimeoutMs: number | undefined;
   readonly synchronous: 'revocations' | 'full' | 'normal';
@@ -86,6 +105,17 @@ const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
 // Far beyond any useful TTL, and small enough that `Date.now() + ttlMs` stays a safe integer.
 const MAX_TTL_MS = 100 * 365 * 86_400_000;
 
+const FACTORY = 'createSqliteCache';
+const KNOWN_OPTIONS = [
+  'filename',
+  'database',
+  'ttlMs',
+  'busyTimeoutMs',
+  'synchronous',
+  'sweepIntervalMs',
+  'meter',
+] as const;
+
 /**
  * Where the cache lives when no `filename` is given:
  * `$XDG_CACHE_HOME/layercache/layercache.sqlite`, else `~/.cache/layercache/layercache.sqlite`.
@@ -97,94 +127,93 @@ export function defaultFilename(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'layercache', 'layercache.sqlite');
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return String(value);
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+/** What a lent connection tells about itself, read once (its getters could throw). */
+interface DatabaseFacts {
+  readonly looksRight: boolean;
+  readonly open: unknown;
+  readonly readonly: unknown;
+  readonly name: unknown;
 }
 
-function integerOption(name: string, value: unknown, min: number, max: number): number | undefined {
+/** A lent connection and its file's name, or `undefined` when none was lent. */
+function readDatabase(value: unknown): { db: SqliteDatabase; name: string } | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      name,
-      `${name} must be an integer from ${min} to ${max} (milliseconds), got ${describe(value)}`,
+  const notOne = () =>
+    optionError(
+      FACTORY,
+      'database',
+      `must be a better-sqlite3 Database, got ${describeValue(value)}`,
     );
+  // A Proxy could answer these checks one way and the cache's later calls another.
+  if (typeof value !== 'object' || value === null || types.isProxy(value)) throw notOne();
+  let facts: DatabaseFacts;
+  try {
+    const db = value as Record<string, unknown>;
+    facts = {
+      looksRight:
+        typeof db.prepare === 'function' &&
+        typeof db.pragma === 'function' &&
+        typeof db.exec === 'function' &&
+        typeof db.open === 'boolean',
+      open: db.open,
+      readonly: db.readonly,
+      name: db.name,
+    };
+  } catch (error) {
+    throw new InvalidArgumentError('database', `${FACTORY}: database could not be read`, {
+      cause: error,
+    });
   }
-  return value;
+  if (!facts.looksRight || typeof facts.name !== 'string') throw notOne();
+  if (facts.open !== true) {
+    throw optionError(FACTORY, 'database', 'is closed; pass an open connection');
+  }
+  if (facts.readonly === true) {
+    throw optionError(FACTORY, 'database', 'is read-only; the cache must write');
+  }
+  return { db: value as SqliteDatabase, name: facts.name };
 }
 
-function isDatabase(value: unknown): value is Database {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Database).prepare === 'function' &&
-    typeof (value as Database).pragma === 'function' &&
-    typeof (value as Database).open === 'boolean'
-  );
-}
-
-/** Applies defaults and rejects bad options with an `InvalidArgumentError` naming the option. */
-export function resolveOptions(options: SqliteCacheOptions | undefined): ResolvedOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(
-      'options',
-      `options must be an object, got ${describe(options)}`,
-    );
-  }
-  const { filename, database } = options;
-  if (database !== undefined) {
-    if (!isDatabase(database)) {
-      throw new InvalidArgumentError(
-        'database',
-        `database must be a better-sqlite3 Database, got ${describe(database)}`,
-      );
-    }
-    if (!database.open) {
-      throw new InvalidArgumentError('database', 'database is closed; pass an open connection');
-    }
-    if (database.readonly) {
-      throw new InvalidArgumentError('database', 'database is read-only; the cache must write');
-    }
-    if (filename !== undefined) {
-      throw new InvalidArgumentError(
-        'filename',
-        'pass either filename or database, not both (the database already has a file)',
-      );
-    }
-  }
-  if (filename !== undefined && (typeof filename !== 'string' || filename.length === 0)) {
-    throw new InvalidArgumentError(
+/**
+ * Applies defaults and rejects bad options with an `InvalidArgumentError` naming the option: an
+ * unknown name (with a suggestion), a wrong type (naming the type received), an options object
+ * whose getters throw or that is a Proxy.
+ */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  // A misspelt option (`fileName`) would otherwise silently open the default file.
+  const read = readOptions(FACTORY, options, KNOWN_OPTIONS);
+  // `meter` is accepted for every adapter; core's wrapper records through it once it takes one.
+  const lent = readDatabase(read.database);
+  const database = lent?.db;
+  const filename = optionalString(FACTORY, 'filename', read.filename);
+  if (database !== undefined && filename !== undefined) {
+    throw optionError(
+      FACTORY,
       'filename',
-      `filename must be a non-empty string, got ${describe(filename)}`,
+      'and database are exclusive: pass one of them (the database already has a file)',
     );
   }
-  if (typeof filename === 'string' && filename.includes('\0')) {
-    throw new InvalidArgumentError('filename', 'filename must not contain a NUL character');
+  if (filename?.includes('\0')) {
+    throw optionError(FACTORY, 'filename', 'must not contain a NUL character');
   }
-  const ttlMs = integerOption('ttlMs', options.ttlMs, 1, MAX_TTL_MS);
-  const busyTimeoutMs = integerOption(
-    'busyTimeoutMs',
-    options.busyTimeoutMs,
-    0,
-    MAX_BUSY_TIMEOUT_MS,
-  );
-  const synchronous = options.synchronous ?? 'revocations';
-  if (synchronous !== 'revocations' && synchronous !== 'full' && synchronous !== 'normal') {
-    throw new InvalidArgumentError(
-      'synchronous',
-      `synchronous must be "revocations", "full" or "normal", got ${describe(synchronous)}`,
-    );
-  }
+  const ms = { unit: 'milliseconds' } as const;
+  const ttlMs = optionalInteger(FACTORY, 'ttlMs', read.ttlMs, { ...ms, min: 1, max: MAX_TTL_MS });
+  const busyTimeoutMs = optionalInteger(FACTORY, 'busyTimeoutMs', read.busyTimeoutMs, {
+    ...ms,
+    max: MAX_BUSY_TIMEOUT_MS,
+  });
+  const synchronous =
+    optionalChoice(FACTORY, 'synchronous', read.synchronous, ['revocations', 'full', 'normal']) ??
+    'revocations';
   const sweepIntervalMs =
-    integerOption('sweepIntervalMs', options.sweepIntervalMs, 1, MAX_BUSY_TIMEOUT_MS) ??
-    Math.min(Math.max(ttlMs ?? 0, 1000), 60_000);
+    optionalInteger(FACTORY, 'sweepIntervalMs', read.sweepIntervalMs, {
+      ...ms,
+      min: 1,
+      max: MAX_BUSY_TIMEOUT_MS,
+    }) ?? Math.min(Math.max(ttlMs ?? 0, 1000), 60_000);
 
-  const resolvedFilename = database !== undefined ? database.name : (filename ?? defaultFilename());
   return {
-    filename: resolvedFilename,
+    filename: lent !== undefined ? lent.name : (filename ?? defaultFilename()),
     database,
     ttlMs,
     busyTimeoutMs:

@@ -1,5 +1,5 @@
 import { UnavailableError } from '@layercache/core';
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from './database.js';
 
 /**
  * The layout this release reads and writes. A file the cache opens itself records it in
@@ -21,7 +21,7 @@ export const SCHEMA_VERSION = 2;
  * A step that changes the columns of `layercache_links` must also keep {@link layoutVersion}
  * right: it tells the version of our tables in a borrowed database that has no `layercache_schema`.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 0 → 1: memberships and metas.
   `CREATE TABLE layercache_links (
      repo   TEXT NOT NULL,
@@ -42,6 +42,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX layercache_metas_expiry ON layercache_metas (expires_at)
      WHERE expires_at IS NOT NULL;`,
 ];
+
+/** The one-row table holding the version in a database shared with an application. */
+export const VERSION_TABLE = 'layercache_schema (version INTEGER NOT NULL)';
 
 /** Where a database keeps the cache's schema version. */
 type VersionRecord = 'user_version' | 'layercache_schema';
@@ -110,7 +113,7 @@ function recordVersion(db: Database, record: VersionRecord, version: number): vo
     return;
   }
   db.exec(
-    `CREATE TABLE IF NOT EXISTS layercache_schema (version INTEGER NOT NULL);
+    `CREATE TABLE IF NOT EXISTS ${VERSION_TABLE};
      DELETE FROM layercache_schema;
      INSERT INTO layercache_schema (version) VALUES (${version});`,
   );

@@ -1,5 +1,5 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from './database.js';
 import { unavailable } from './errors.js';
 
 /** What {@link createSqliteStore} needs besides the open, migrated connection. */
@@ -8,8 +8,10 @@ export interface SqliteStoreConfig {
   readonly filename: string;
   readonly ttlMs: number | undefined;
   readonly sweepIntervalMs: number;
-  /** Close the connection on `close()` (we opened it) or leave it open (it was lent to us). */
+  /** `true` when we opened the connection, `false` when it was lent to us. */
   readonly owned: boolean;
+  /** Closes the connection on `close()`; only for one we opened (a lent one stays open). */
+  readonly close?: (() => void) | undefined;
   /**
    * The connection rests at `synchronous = NORMAL`; raise it to `FULL` for the commit of every
    * batch that revokes something (see `commitBatch`).
@@ -372,9 +374,9 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       // Writes already queued were accepted before close: commit them rather than drop them
       // (or, if the connection is already gone, reject them rather than leave them pending).
       flush();
-      if (owned && db.open) {
+      if (config.close !== undefined && db.open) {
         try {
-          db.close();
+          config.close();
         } catch (error) {
           throw unavailable(error, filename, 'closing');
         }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { ErrorCode } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSqliteCache, SCHEMA_VERSION } from '../src/index.js';
@@ -73,20 +75,25 @@ describe('schema versions', () => {
     }
   });
 
-  it("a database holding only another application's tables gets the cache tables beside them", async () => {
+  it("an owned file holding only another application's tables is refused, and left as it was", () => {
     const filename = tmp.file('v0.sqlite');
     const other = new BetterSqlite3(filename);
-    other.exec("CREATE TABLE theirs (x TEXT); INSERT INTO theirs VALUES ('kept');");
+    other.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+                CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id INTEGER);
+                INSERT INTO users (name) VALUES ('kept');`);
     other.close();
+    const before = readFileSync(filename);
 
-    const cache = createSqliteCache({ filename });
-    await cache.add('new/repo', digest('x'));
-    await cache.close();
-
-    const check = new BetterSqlite3(filename, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(check.prepare('SELECT x FROM theirs').pluck().all()).toEqual(['kept']);
-    check.close();
+    expect(() => createSqliteCache({ filename })).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.InvalidArgument,
+        argument: 'filename',
+        message: expect.stringContaining(
+          `${filename} is not a layercache file: it has tables users, sessions`,
+        ),
+      }),
+    );
+    expect(readFileSync(filename).equals(before), 'the refused file was written to').toBe(true);
   });
 
   it('an up-to-date file is opened without another migration', async () => {

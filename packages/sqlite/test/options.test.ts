@@ -1,10 +1,15 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createSqliteCache, DEFAULT_BUSY_TIMEOUT_MS, defaultFilename } from '../src/index.js';
+import {
+  createSqliteCache,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  defaultFilename,
+  type SqliteCacheOptions,
+} from '../src/index.js';
 
 const bad: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['filename', { filename: '' }],
@@ -23,6 +28,133 @@ const bad: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['database', { database: {} }],
   ['database', { database: 'file.sqlite' }],
 ];
+
+function thrown(run: () => unknown): { code?: string; argument?: string; message: string } {
+  try {
+    run();
+  } catch (error) {
+    return error as { code?: string; argument?: string; message: string };
+  }
+  throw new Error('did not throw');
+}
+
+describe('option names', () => {
+  it('refuses a misspelt option with a suggestion instead of opening the default file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layercache-sqlite-typo-'));
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = dir;
+    try {
+      const error = thrown(() =>
+        createSqliteCache({ fileName: join(dir, 'mine.sqlite') } as never),
+      );
+      expect(error).toMatchObject({ code: ErrorCode.InvalidArgument, argument: 'fileName' });
+      expect(error.message).toBe(
+        'createSqliteCache: unknown option `fileName`: did you mean `filename`?',
+      );
+      expect(existsSync(join(dir, 'layercache')), 'the default location was used').toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts meter, the option every adapter takes', async () => {
+    // Stands in for an OpenTelemetry Meter: the factory must take the name (core records with it).
+    const meter = {} as NonNullable<SqliteCacheOptions['meter']>;
+    await using cache = createSqliteCache({ filename: ':memory:', meter });
+    await cache.add('with/meter', `sha256:${'2'.repeat(64)}`);
+    expect(await cache.contains('with/meter', `sha256:${'2'.repeat(64)}`)).toBe(true);
+  });
+});
+
+describe('option types', () => {
+  it.each([
+    ['filename', { filename: 42 }, 'must be a non-empty string, got the number 42'],
+    [
+      'ttlMs',
+      { ttlMs: '1000' },
+      'must be a whole number of milliseconds from 1 to 3153600000000, got the string "1000"',
+    ],
+    [
+      'busyTimeoutMs',
+      { busyTimeoutMs: Number.NaN },
+      'must be a whole number of milliseconds from 0 to 2147483647, got NaN',
+    ],
+    [
+      'synchronous',
+      { synchronous: 'off' },
+      'must be one of "revocations", "full", "normal", got the string "off"',
+    ],
+    [
+      'database',
+      { database: 'file.sqlite' },
+      'must be a better-sqlite3 Database, got the string "file.sqlite"',
+    ],
+  ])('a wrong %s names the type received', (argument, options, text) => {
+    const error = thrown(() => createSqliteCache({ filename: ':memory:', ...options } as never));
+    expect(error).toMatchObject({ code: ErrorCode.InvalidArgument, argument });
+    expect(error.message).toBe(`createSqliteCache: ${argument} ${text}`);
+  });
+});
+
+describe('hostile options', () => {
+  const throwing = (name: string) =>
+    Object.defineProperty({}, name, {
+      enumerable: true,
+      get() {
+        throw new TypeError('hostile getter');
+      },
+    });
+  const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [
+    ['ttlMs as an object with no prototype', 'ttlMs', () => ({ ttlMs: Object.create(null) })],
+    ['a throwing getter for filename', 'filename', () => throwing('filename')],
+    ['a throwing getter for ttlMs', 'ttlMs', () => throwing('ttlMs')],
+    [
+      'a Proxy whose traps throw',
+      'options',
+      () =>
+        new Proxy(
+          {},
+          {
+            get() {
+              throw new TypeError('trap');
+            },
+            ownKeys() {
+              throw new TypeError('trap');
+            },
+          },
+        ),
+    ],
+    [
+      'a Proxy as database',
+      'database',
+      () => ({ database: new Proxy(new BetterSqlite3(':memory:'), {}) }),
+    ],
+    [
+      'a database whose getters throw',
+      'database',
+      () => ({
+        database: {
+          prepare() {},
+          pragma() {},
+          exec() {},
+          get open(): boolean {
+            throw new TypeError('hostile open');
+          },
+        },
+      }),
+    ],
+  ];
+  it.each(cases)(
+    '%s is an InvalidArgumentError naming %s, not a raw TypeError',
+    (_, argument, make) => {
+      const error = thrown(() => createSqliteCache(make() as never));
+      expect(error).toMatchObject({ code: ErrorCode.InvalidArgument, argument });
+      expect(error.message).toMatch(/^createSqliteCache: /);
+    },
+  );
+});
 
 describe('options', () => {
   it.each(bad)('rejects a bad %s (%o) with InvalidArgumentError naming it', (argument, options) => {
