@@ -86,7 +86,7 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
       syncRevocations: owned && resolved.synchronous === 'revocations',
       close: opened === undefined ? undefined : () => opened?.close(),
     });
-    return createLayerInfoCache(store, { name: 'sqlite' });
+    return createLayerInfoCache(store, { name: 'sqlite', meter: resolved.meter });
   } catch (error) {
     if (opened?.open) opened.close();
     throw unavailable(error, filename, 'opening');

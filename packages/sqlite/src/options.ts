@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   optionalChoice,
   optionalInteger,
+  optionalMeter,
   optionalString,
   optionError,
   readOptions,
@@ -88,6 +89,7 @@ export interface SqliteCacheOptions extends AdapterOptions {
 
 /** The options with their defaults applied and checked. */
 export interface ResolvedOptions {
+  readonly meter: AdapterOptions['meter'];
   readonly filename: string;
   readonly database: SqliteDatabase | undefined;
   readonly ttlMs: number | undefined;
@@ -182,7 +184,6 @@ function readDatabase(value: unknown): { db: SqliteDatabase; name: string } | un
 export function resolveOptions(options: unknown): ResolvedOptions {
   // A misspelt option (`fileName`) would otherwise silently open the default file.
   const read = readOptions(FACTORY, options, KNOWN_OPTIONS);
-  // `meter` is accepted for every adapter; core's wrapper records through it once it takes one.
   const lent = readDatabase(read.database);
   const database = lent?.db;
   const filename = optionalString(FACTORY, 'filename', read.filename);
@@ -221,5 +222,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     synchronous,
     sweepIntervalMs,
     defaultLocation: database === undefined && filename === undefined,
+    meter: optionalMeter(FACTORY, 'meter', read.meter),
   };
 }

@@ -25,8 +25,9 @@ describeLayerInfoCache(
 
 describeLayerInfoCache(
   'sqlite file',
-  ({ storageId, ttlMs }) => createSqliteCache({ filename: fileFor(storageId), ttlMs }),
-  { ttl: true, durable: true },
+  ({ storageId, ttlMs, meter }) =>
+    createSqliteCache({ filename: fileFor(storageId), ttlMs, meter }),
+  { ttl: true, durable: true, metrics: true },
 );
 
 // A database an application lends, with its own table and its own migrations at user_version 7

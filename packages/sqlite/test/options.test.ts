@@ -59,10 +59,19 @@ describe('option names', () => {
     }
   });
 
-  it('accepts meter, the option every adapter takes', async () => {
-    // Stands in for an OpenTelemetry Meter: the factory must take the name (core records with it).
-    const meter = {} as NonNullable<SqliteCacheOptions['meter']>;
+  it('records through meter, the option every adapter takes', async () => {
+    // Just enough of an OpenTelemetry Meter to count what core's wrapper records through it.
+    let added = 0;
+    const meter = {
+      createCounter: () => ({ add: () => void added++ }),
+      createHistogram: () => ({ record: () => {} }),
+    } as unknown as NonNullable<SqliteCacheOptions['meter']>;
     await using cache = createSqliteCache({ filename: ':memory:', meter });
+    await cache.add('with/meter', `sha256:${'2'.repeat(64)}`);
+    expect(await cache.contains('with/meter', `sha256:${'2'.repeat(64)}`)).toBe(true);
+    expect(added).toBe(2);
+  });
+
     await cache.add('with/meter', `sha256:${'2'.repeat(64)}`);
     expect(await cache.contains('with/meter', `sha256:${'2'.repeat(64)}`)).toBe(true);
   });
