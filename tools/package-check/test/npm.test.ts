@@ -149,6 +149,16 @@ for (const spec of specs)
       expect(Object.keys(report)).toEqual(specifiers);
     });
 
+    it(`runs what tsc emitted for \`import\` of every entry point (${spec.type === 'module' ? 'import' : 'require()'})`, async ({
+      expect,
+    }) => {
+      const installed = project(spec);
+      await diagnostics(installed);
+      const emitted = readFileSync(join(installed.dir, 'entry-points.js'), 'utf8');
+      expect(emitted).toContain(spec.type === 'module' ? 'import * as' : 'require(');
+      await run(process.execPath, ['entry-points.js'], { cwd: installed.dir, timeoutMs: 60_000 });
+    });
+
     for (const example of examplesFor(spec)) {
       if (example.lang === 'ts') {
         it(`compiles the README example ${example.id} under tsc --strict`, async ({ expect }) => {
