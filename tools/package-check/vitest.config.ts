@@ -4,7 +4,10 @@ export default defineConfig({
   test: {
     name: 'package-check',
     include: ['test/**/*.test.ts'],
-    // Every check runs child processes (pnpm, node, publint, attw) on CPUs shared with other work.
+    // Packs the tarballs once and starts the one redis-server every project uses.
+    globalSetup: ['test/support/global-setup.ts'],
+    // Every check runs child processes (pnpm, npm, tsc, node, publint, attw) on shared CPUs.
     testTimeout: 120_000,
+    hookTimeout: 240_000,
   },
 });

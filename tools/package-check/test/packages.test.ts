@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer } from './support/redis-server.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratch, run, type Scratch } from './support/scratch.js';
 import {
   listPublishedPackages,
@@ -19,37 +18,33 @@ const published = listPublishedPackages();
 const built = published.filter((pkg) => pkg.missing.length === 0);
 const core = published.find((pkg) => pkg.name === '@layercache/core');
 
+const tarballs = new Map(Object.entries(inject('tarballs')));
+const redisUrl = inject('redisUrl');
+const redisFailure = inject('redisFailure');
+
 let scratch: Scratch | undefined;
 let setupFailure: unknown;
-let redisUrl = process.env.REDIS_URL;
-let stopRedis: (() => Promise<void>) | undefined;
-let redisFailure: unknown;
 
 beforeAll(async () => {
-  const needsRedis = built.some((pkg) => pkg.name === '@layercache/redis');
-  const [redis, installed] = await Promise.allSettled([
-    needsRedis && redisUrl === undefined ? startRedisServer() : undefined,
-    // Every adapter depends on core: without a built core nothing can be installed.
-    core !== undefined && core.missing.length === 0 ? createScratch(built) : undefined,
-  ]);
-  if (redis.status === 'fulfilled' && redis.value !== undefined) {
-    redisUrl = redis.value.url;
-    stopRedis = redis.value.stop;
+  const packFailure = inject('packFailure');
+  if (packFailure !== undefined) {
+    setupFailure = new Error(`pnpm pack failed:\n${packFailure}`);
+    return;
   }
-  if (installed.status === 'fulfilled') scratch = installed.value;
-  else setupFailure = installed.reason;
-  if (redis.status === 'rejected') redisFailure = redis.reason;
-  if (scratch !== undefined) {
-    console.info(
-      `package-check: pnpm pack of ${built.length} packages took ${Math.round(scratch.timings.pack)} ms, pnpm install into ${scratch.dir} took ${Math.round(scratch.timings.install)} ms`,
-    );
+  try {
+    scratch = await createScratch(built, tarballs);
+  } catch (error) {
+    setupFailure = error;
+    return;
   }
+  console.info(
+    `package-check: pnpm pack of ${built.length} packages took ${Math.round(inject('packMs'))} ms, pnpm install into ${scratch.dir} took ${Math.round(scratch.timings.install)} ms`,
+  );
 }, 240_000);
 
-afterAll(async () => {
+afterAll(() => {
   if (process.env.LAYERCACHE_KEEP_SCRATCH === undefined) scratch?.remove();
   else if (scratch !== undefined) console.info(`package-check: kept ${scratch.dir}`);
-  await stopRedis?.();
 });
 
 /** The installed scratch project, or the reason there is none for `pkg`. */
@@ -128,6 +123,51 @@ describe.concurrent.each(published)('$name', (pkg) => {
       'utf8',
     );
     expect(manifest).not.toContain('workspace:');
+  });
+
+  it('ships the Apache-2.0 LICENSE, its README and its package.json in the tarball', async ({
+    expect,
+  }) => {
+    const { dir } = installedFor(pkg);
+    const installed = join(dir, 'node_modules', ...pkg.name.split('/'));
+    const license = readFileSync(join(installed, 'LICENSE'), 'utf8');
+    expect(license).toBe(readFileSync(join(workspaceRoot, 'LICENSE'), 'utf8'));
+    expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(existsSync(join(installed, 'README.md'))).toBe(true);
+  });
+
+  it('names in `files` only what the tarball then holds', async ({ expect }) => {
+    const tarball = installedFor(pkg).tarballs.get(pkg.name)!;
+    const { stdout } = await run('tar', ['-tzf', tarball], {
+      cwd: workspaceRoot,
+      timeoutMs: 30_000,
+    });
+    const packed = stdout.split('\n').map((entry) => entry.replace(/^package\//, ''));
+    const files = (pkg.manifest as { files?: string[] }).files ?? [];
+    const missing = files
+      .filter((entry) => !entry.startsWith('!'))
+      .filter((entry) => !packed.some((file) => file === entry || file.startsWith(`${entry}/`)));
+    expect(missing, 'entries of `files` that match nothing (npm skips them silently)').toEqual([]);
+  });
+
+  it('points at its folder of the repository, so README links resolve on the registry page', ({
+    expect,
+  }) => {
+    const { dir } = installedFor(pkg);
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'node_modules', ...pkg.name.split('/'), 'package.json'), 'utf8'),
+    ) as { repository?: unknown; homepage?: unknown; bugs?: unknown; license?: unknown };
+    const folder = relative(workspaceRoot, pkg.dir).split(sep).join('/');
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(manifest.repository).toEqual({
+      type: 'git',
+      url: 'git+https://github.com/layercache/layercache.git',
+      directory: folder,
+    });
+    expect(manifest.homepage).toBe(
+      `https://github.com/layercache/layercache/tree/main/${folder}#readme`,
+    );
+    expect(manifest.bugs).toEqual({ url: 'https://github.com/layercache/layercache/issues' });
   });
 
   it('passes publint --strict on its tarball', async () => {

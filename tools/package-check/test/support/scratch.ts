@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,50 +56,14 @@ export interface Scratch {
    * with a test file that runs the conformance suite; `undefined` without a memory package.
    */
   readonly authorDir: string | undefined;
-  /** Milliseconds spent in `pnpm pack` (all packages) and the `pnpm install`s (side by side). */
-  readonly timings: { readonly pack: number; readonly install: number };
+  /** Milliseconds spent in the `pnpm install`s (side by side). */
+  readonly timings: { readonly install: number };
   /** The tarball of each package, by name. */
   readonly tarballs: ReadonlyMap<string, string>;
   remove(): void;
 }
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-/** Packs `packages` into `destination` with one `pnpm pack`; returns each tarball by name. */
-async function pack(
-  packages: readonly PublishedPackage[],
-  destination: string,
-): Promise<Map<string, string>> {
-  // `pnpm pack` (not npm) is what rewrites `workspace:^` into a real version range. One recursive
-  // run instead of one per package: pnpm's start-up dominates, and CPUs here are shared.
-  const { stdout } = await run(
-    'pnpm',
-    [
-      ...packages.flatMap((pkg) => ['--filter', pkg.name]),
-      'pack',
-      '--pack-destination',
-      destination,
-      '--json',
-    ],
-    { cwd: workspaceRoot, timeoutMs: 90_000 },
-  );
-  const parsed = JSON.parse(stdout) as PackResult | PackResult[];
-  const tarballs = new Map(
-    (Array.isArray(parsed) ? parsed : [parsed]).map((r) => [r.name, r.filename] as const),
-  );
-  for (const pkg of packages) {
-    const tarball = tarballs.get(pkg.name);
-    if (tarball === undefined || !existsSync(tarball)) {
-      throw new Error(`pnpm pack did not produce a tarball for ${pkg.name}:\n${stdout}`);
-    }
-  }
-  return tarballs;
-}
-
-interface PackResult {
-  readonly name: string;
-  readonly filename: string;
-}
 
 /**
  * Installs `dependencies` into a new project at `dir` with the workspace's pnpm store, preferring
@@ -137,8 +101,14 @@ async function install(
   );
 }
 
-/** Packs `packages` and installs the tarballs into new projects in the OS temp directory. */
-export async function createScratch(packages: readonly PublishedPackage[]): Promise<Scratch> {
+/**
+ * Installs the tarballs `pack.ts` made of `packages` into new projects in the OS temp directory,
+ * with pnpm and its strict peer checks.
+ */
+export async function createScratch(
+  packages: readonly PublishedPackage[],
+  tarballs: ReadonlyMap<string, string>,
+): Promise<Scratch> {
   const root = mkdtempSync(join(tmpdir(), 'layercache-package-check-'));
   if (!relative(workspaceRoot, root).startsWith('..')) {
     throw new Error(`the scratch project ${root} must be outside the workspace ${workspaceRoot}`);
@@ -146,13 +116,9 @@ export async function createScratch(packages: readonly PublishedPackage[]): Prom
   const remove = () => rmSync(root, { recursive: true, force: true });
   try {
     const started = performance.now();
-    const [tarballs, store] = await Promise.all([
-      pack(packages, join(root, 'tarballs')),
-      run('pnpm', ['store', 'path'], { cwd: workspaceRoot, timeoutMs: 30_000 }).then((r) =>
-        r.stdout.trim(),
-      ),
-    ]);
-    const packed = performance.now();
+    const store = (
+      await run('pnpm', ['store', 'path'], { cwd: workspaceRoot, timeoutMs: 30_000 })
+    ).stdout.trim();
 
     const file = (name: string) => `file:${tarballs.get(name)}`;
     // The adapters' `@layercache/core: ^x.y.z` must be the packed core, not the registry's.
@@ -191,7 +157,7 @@ export async function createScratch(packages: readonly PublishedPackage[]): Prom
       dir: app,
       authorDir: author,
       tarballs,
-      timings: { pack: packed - started, install: installed - packed },
+      timings: { install: installed - started },
       remove,
     };
   } catch (error) {
