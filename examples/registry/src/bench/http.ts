@@ -171,8 +171,6 @@ async function main(): Promise<void> {
     rows.push(await measure('no cache (storage every request)', none, dir, requests, settings));
     await none.close();
     for (const adapter of adapters) {
-      if (!['sqlite', 'redis', 'memory', 'lru'].includes(adapter))
-        throw new Error(`unknown adapter ${adapter}`);
       let redisUrl = values['redis-url'];
       if (adapter === 'redis' && redisUrl === undefined) {
         try {
