@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMemoryCache } from '@layercache/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenCache, openCache } from '../src/caches.js';
 import { blobDataPath, layerLinkPath } from '../src/layout.js';
@@ -27,6 +28,7 @@ const images: Record<string, { tag: string; layers: LayerFile[][] }> = {
   'team/collected': { tag: 'v1', layers: [[{ name: 'app/gc', content: 'collected '.repeat(9) }]] },
   'team/collected-warm': { tag: 'v1', layers: [[{ name: 'app/gc2', content: 'warm '.repeat(9) }]] },
   'team/untagged': { tag: 'v1', layers: [[{ name: 'app/untag', content: 'untag' }]] },
+  'team/cache-down': { tag: 'v1', layers: [[{ name: 'app/down', content: 'down' }]] },
 };
 
 let tmp: string;
@@ -34,6 +36,38 @@ let go: GoRegistry;
 let opened: OpenCache;
 let registry: RunningRegistry;
 const pushed = new Map<string, OciImage>();
+const goAnswers = new Map<string, { status: number; codes: string[] }>();
+
+// What pulling clients send. Without it the Go registry answers 404 for an OCI manifest (it
+// assumes a client that knows only Docker schema 1); the example serves the stored manifest
+// whatever the Accept header says.
+const ACCEPT = {
+  Accept:
+    'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+};
+
+/** Requests whose answers must be the Go registry's (read-only ones: the tree stays intact). */
+function parityProbes(): [string, string][] {
+  const app = image('team/app');
+  const base = image('library/base');
+  const unknown = `sha256:${'0'.repeat(64)}`;
+  return [
+    ['GET', '/v2/'],
+    ['HEAD', `/v2/team/app/blobs/${app.layerDigests[2]}`],
+    ['HEAD', `/v2/library/base/blobs/${app.layerDigests[2]}`],
+    ['GET', `/v2/library/base/blobs/${app.layerDigests[2]}`],
+    ['GET', `/v2/team/app/blobs/${unknown}`],
+    ['HEAD', `/v2/team/app/blobs/${app.configDigest}`],
+    ['HEAD', `/v2/library/base/blobs/${app.configDigest}`],
+    ['GET', `/v2/library/base/manifests/${base.manifestDigest}`],
+    ['GET', `/v2/library/base/manifests/${app.manifestDigest}`],
+    ['GET', '/v2/library/base/manifests/1.0'],
+    ['GET', '/v2/library/base/manifests/nope'],
+    ['GET', '/v2/library/base/blobs/sha256:abc'],
+    // Not compared: an upper-case name, which the Go registry's router answers BLOB_UNKNOWN
+    // (404) and the example NAME_INVALID (400), as the distribution-spec lists it.
+  ];
+}
 
 const ref = (name: string) => `docker://${registry.address}/${name}:${images[name]?.tag}`;
 const head = (path: string, headers?: Record<string, string>) =>
@@ -53,6 +87,11 @@ beforeAll(async () => {
     const written = await writeOciImage(join(tmp, 'push', name), tag, layers);
     await skopeoCopy(`oci:${written.dir}:${tag}`, `docker://${go.address}/${name}:${tag}`);
     pushed.set(name, written);
+  }
+  // What the Go registry itself answers, for the parity test below.
+  for (const [method, path] of parityProbes()) {
+    const response = await rawRequest(`http://${go.address}`, method, path, ACCEPT);
+    goAnswers.set(`${method} ${path}`, { status: response.status, codes: response.errorCodes });
   }
   // From here on only the example registry reads the tree.
   await go.stop();
@@ -90,6 +129,16 @@ describe('pulls with skopeo through the example registry', () => {
     expect(inspected.Layers).toEqual(image('team/app').layerDigests);
     expect(inspected.RepoTags).toEqual(['latest']);
     expect(await skopeoInspectRaw(ref('team/app'))).toEqual(image('team/app').manifest);
+  });
+});
+
+describe('parity with the Go registry', () => {
+  it('answers like the Go registry on the same tree: statuses and error codes', async () => {
+    for (const [method, path] of parityProbes()) {
+      const response = await rawRequest(registry.url, method, path, ACCEPT);
+      const ours = { status: response.status, codes: response.errorCodes };
+      expect([method, path, ours]).toEqual([method, path, goAnswers.get(`${method} ${path}`)]);
+    }
   });
 });
 
@@ -255,5 +304,37 @@ describe('errors', () => {
     expect((await readFile(join(go.root, layerLinkPath('team/app', digest)), 'utf8')).trim()).toBe(
       digest,
     );
+  });
+});
+
+describe('when the cache fails', () => {
+  let broken: RunningRegistry;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    // A closed cache rejects every call: an outage as the service sees it.
+    const cache = createMemoryCache();
+    await cache.close();
+    broken = await startRegistry({ root: go.root, cache, log: (message) => logged.push(message) });
+  });
+  afterAll(async () => {
+    await broken?.close();
+  });
+
+  it('still serves pulls from storage, and reports the cache errors', async () => {
+    const dir = join(tmp, 'pull-cache-down');
+    await mkdir(dir, { recursive: true });
+    await skopeoCopy(`docker://${broken.address}/library/base:1.0`, `oci:${dir}:1.0`);
+    expect((await readOciImage(dir, '1.0')).layerDigests).toEqual(
+      image('library/base').layerDigests,
+    );
+    expect(logged.some((line) => line.startsWith('layer cache contains failed'))).toBe(true);
+  });
+
+  it('answers a blob DELETE it could not revoke in the cache with 503, not 202', async () => {
+    const digest = image('team/cache-down').layerDigests[0]!;
+    const response = await rawRequest(broken.url, 'DELETE', `/v2/team/cache-down/blobs/${digest}`);
+    expect(response.status).toBe(503);
+    expect(response.errorCodes).toEqual(['UNAVAILABLE']);
   });
 });
