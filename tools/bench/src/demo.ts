@@ -9,7 +9,9 @@ import { DEMO_USAGE, parseDemoArgs } from './demo/options.js';
 import { renderDemoReport } from './demo/report.js';
 import type { DemoResult } from './demo/result.js';
 import { replayWithAndWithoutCache } from './demo/run.js';
+import { type ServedRegistry, serveDemoTree, serveInstructions } from './demo/serve.js';
 import { createPullWorkload } from './demo/workload.js';
+import { writeImageManifests } from './storage/manifests.js';
 import { scanStorageTree } from './storage/scan.js';
 import { buildStorageTree } from './storage/tree.js';
 
@@ -23,15 +25,25 @@ async function main(argv: readonly string[]): Promise<void> {
     options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl },
   );
   let instance: AdapterInstance | undefined;
-  const cleanup = async () => {
-    const open = instance;
-    instance = undefined;
-    try {
-      await open?.close();
-    } finally {
-      await context.dispose();
-    }
+  let served: ServedRegistry | undefined;
+  let cleaning: Promise<void> | undefined;
+  // Once only, and every caller waits for all of it: with --serve, Ctrl-C both runs it and ends
+  // the work (the registry exits), whose own cleanup must not return before the tree is removed.
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      const open = instance;
+      instance = undefined;
+      try {
+        await served?.stop();
+        await open?.close();
+      } finally {
+        await context.dispose();
+      }
+    })();
+    return cleaning;
   };
+  const render = (result: DemoResult) =>
+    options.json ? `${JSON.stringify(result, null, 2)}\n` : renderDemoReport(result);
 
   const result = await withInterruptCleanup(async (): Promise<DemoResult> => {
     const progress = createProgress();
@@ -60,7 +72,7 @@ async function main(argv: readonly string[]): Promise<void> {
     });
     const saved = pair.withoutCache.backendCalls.total - pair.withCache.backendCalls.total;
     const redis = options.adapter === 'redis' ? await context.redis() : undefined;
-    return {
+    const result: DemoResult = {
       simulatedLatencyMs: options.latencyMs,
       adapter: {
         name: options.adapter,
@@ -92,11 +104,33 @@ async function main(argv: readonly string[]): Promise<void> {
       mismatches: pair.mismatches,
       answersIdentical: pair.mismatches === 0,
     };
+    if (!options.serve) return result;
+
+    // --serve: the same tree, now behind a real HTTP registry (examples/registry). A generated
+    // tree gets manifests first; a --root tree is never written to.
+    process.stdout.write(render(result));
+    if (generated) writeImageManifests(root, inventory);
+    // The served registry never writes to a Redis the user lent us (its keys would outlive the
+    // run): with --redis-url it caches in SQLite instead; a throwaway server is fine.
+    const lentRedis = redis !== undefined && !redis.owned;
+    served = await serveDemoTree({
+      root,
+      port: options.port,
+      adapter: lentRedis ? 'sqlite' : options.adapter,
+      ...(redis === undefined || lentRedis ? {} : { redisUrl: redis.url }),
+    });
+    const instructions = serveInstructions(
+      served.url,
+      inventory.repositories.map((repository) => repository.name),
+    );
+    (options.json ? process.stderr : process.stdout).write(instructions);
+    // Runs until Ctrl-C (the interrupt cleanup stops the registry) or the registry stops.
+    const code = await served.exited;
+    if (cleaning !== undefined) return result;
+    throw new Error(`the example registry stopped (exit code ${code})`);
   }, cleanup);
 
-  process.stdout.write(
-    options.json ? `${JSON.stringify(result, null, 2)}\n` : renderDemoReport(result),
-  );
+  if (!options.serve) process.stdout.write(render(result));
   if (result.mismatches > 0) process.exitCode = 1;
 }
 

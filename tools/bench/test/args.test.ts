@@ -33,6 +33,8 @@ describe('demo flags', () => {
     [['--requests'], /--requests/],
     [['stray'], /stray/],
     [['--redis-url', 'redis://x'], /--redis-url only makes sense with --adapter redis/],
+    [['--port', '5000'], /--port only makes sense with --serve/],
+    [['--serve', '--port', '70000'], /--port must be an integer from 0 to 65535/],
   ])('rejects %j with a message naming the problem', (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(UsageError);
     expect(() => parseDemoArgs(argv)).toThrow(message);

@@ -23,6 +23,8 @@ const FLAGS = {
   skew: { type: 'string' },
   'foreign-percent': { type: 'string' },
   seed: { type: 'string' },
+  serve: { type: 'boolean' },
+  port: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -43,6 +45,9 @@ first straight against the storage backend, then through layercache's read-throu
   --skew S               Zipf exponent of image popularity, 0 = uniform (default: ${DEMO_DEFAULTS.skew})
   --foreign-percent P    % of requests for blobs the repository does not link (default: ${DEMO_DEFAULTS.foreignPercent})
   --seed N               seed of the generated tree and request sequence (default: ${DEMO_DEFAULTS.seed})
+  --serve                after the replay, keep the example registry (examples/registry) running
+                         on the tree and print skopeo commands to try; Ctrl-C stops it
+  --port N               port for --serve (default: 0, any free port)
   --json                 print one JSON object instead of the table
   -h, --help             show this help
 `;
@@ -59,6 +64,8 @@ export interface DemoOptions {
   readonly skew: number;
   readonly foreignRatio: number;
   readonly seed: number;
+  readonly serve: boolean;
+  readonly port: number;
   readonly json: boolean;
   readonly help: boolean;
 }
@@ -68,6 +75,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   const flags = parseFlags(argv, FLAGS);
   if (flags['redis-url'] !== undefined && flags.adapter !== 'redis') {
     throw new UsageError('--redis-url only makes sense with --adapter redis');
+  }
+  if (flags.port !== undefined && flags.serve !== true) {
+    throw new UsageError('--port only makes sense with --serve');
   }
   return {
     adapter: choiceFlag('adapter', flags.adapter, ADAPTER_NAMES, DEMO_DEFAULTS.adapter),
@@ -89,6 +99,8 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
         max: 100,
       }) / 100,
     seed: integerFlag('seed', flags.seed, DEMO_DEFAULTS.seed, { min: 0, max: 2 ** 32 - 1 }),
+    serve: flags.serve === true,
+    port: integerFlag('port', flags.port, 0, { min: 0, max: 65_535 }),
     json: flags.json === true,
     help: flags.help === true,
   };

@@ -11,7 +11,9 @@ import { join, relative } from 'node:path';
  * - `<!-- run: commonjs -->` — a CommonJS file, run in the `"type": "commonjs"` projects instead of
  *   the `"type": "module"` ones;
  * - `<!-- run: with @types/better-sqlite3 -->` — TypeScript that imports better-sqlite3 itself,
- *   which needs its types; run only in the projects that have them.
+ *   which needs its types; run only in the projects that have them;
+ * - `<!-- snippet: <file> -->` — lines quoted verbatim from a file of the workspace, which is
+ *   compiled and tested where it lives (the example registry's tests check every such quote).
  */
 export interface ReadmeExample {
   /** `README.md:42`: the README, relative to the workspace, and the line of the opening fence. */
@@ -33,7 +35,7 @@ export interface ReadmeBlocks {
 }
 
 const fence = /^```(\S*)\s*$/;
-const marker = /^<!--\s*(not run|run):\s*(.*?)\s*-->$/;
+const marker = /^<!--\s*(not run|run|snippet):\s*(.*?)\s*-->$/;
 const runFlags = new Set(['commonjs', 'with @types/better-sqlite3']);
 
 /** The code blocks of one README, `name` being how errors and ids refer to it. */
@@ -71,6 +73,10 @@ export function extractExamples(markdown: string, name: string): ReadmeBlocks {
           `${name}:${directive.line}: a marker on a \`${lang}\` block, which never runs`,
         );
       }
+      continue;
+    }
+    if (directive?.kind === 'snippet') {
+      if (directive.value === '') throw new Error(`${id}: "snippet" needs the file it quotes`);
       continue;
     }
     if (directive?.kind === 'not run') {
