@@ -51,6 +51,15 @@ it('leaves out a block marked "not run" and keeps its reason', () => {
   });
 });
 
+it('leaves out a block quoted from a workspace file: its quoting test checks it', () => {
+  const { examples, fragments } = extractExamples(
+    readme('<!-- snippet: examples/registry/src/blobs.ts -->', '```ts', 'await x;', '```'),
+    'README.md',
+  );
+  expect(examples).toEqual([]);
+  expect(fragments).toEqual([]);
+});
+
 it('refuses a "not run" marker without a reason', () => {
   expect(() => extractExamples(readme('<!-- not run: -->', '```ts', 'x;', '```'), 'R.md')).toThrow(
     /R\.md:2: "not run" needs a reason/,
