@@ -26,7 +26,8 @@ describeLayerInfoCache(
 describeLayerInfoCache(
   'sqlite file',
   ({ storageId, ttlMs }) => createSqliteCache({ filename: fileFor(storageId), ttlMs }),
-  { ttl: true, durable: true },
+  // Shared: the factory called again with the same storageId opens a second connection.
+  { ttl: true, durable: true, shared: true },
 );
 
 // A database an application lends, with its own table and its own migrations at user_version 7
@@ -44,5 +45,5 @@ describeLayerInfoCache(
   'sqlite borrowed file',
   ({ storageId, ttlMs }) =>
     createSqliteCache({ database: lendApplicationDatabase(storageId), ttlMs }),
-  { ttl: true, durable: true },
+  { ttl: true, durable: true, shared: true },
 );
