@@ -92,11 +92,12 @@ const isUnavailable = (outcome: Outcome) =>
 
 export function faultChecks(h: Harness): void {
   const faults: FaultsCapability | undefined = h.capabilities.faults;
-  const t = { timeout: h.timeoutMs };
   const timeoutMs = faults?.timeoutMs ?? 0;
   const bound = timeoutMs + (faults?.slackMs ?? 250);
   const affects = new Set(faults?.affects ?? ALL);
   const recoveryMs = faults?.recoveryMs ?? 10_000;
+  // Room for a few bounded waits and a recovery, whatever the adapter declares.
+  const t = { timeout: Math.max(h.timeoutMs, 4 * bound + recoveryMs + 5000) };
   const durable = h.capabilities.durable !== undefined && h.capabilities.durable !== false;
 
   const broken = new Set<ConformanceContext>();
@@ -299,7 +300,7 @@ export function faultChecks(h: Harness): void {
         await breakBackend(context);
         await settleWithin(() => cache.add('fault/during', kept), bound);
         await heal(context);
-        await recovered(cache).catch(() => undefined);
+        await recovered(cache);
 
         const check = async (reader: LayerInfoCache, when: string) => {
           const found = await Promise.all(links.map(([repo, d]) => reader.contains(repo, d)));
