@@ -92,6 +92,11 @@ const isUnavailable = (outcome: Outcome) =>
 
 export function faultChecks(h: Harness): void {
   const faults: FaultsCapability | undefined = h.capabilities.faults;
+  if (faults !== undefined && !(Number.isFinite(faults.timeoutMs) && faults.timeoutMs > 0)) {
+    throw new TypeError(
+      `capabilities.faults.timeoutMs of "${h.name}" must be a positive number of milliseconds (how long a call may take to reject while the backend is broken), got ${String(faults.timeoutMs)}`,
+    );
+  }
   const timeoutMs = faults?.timeoutMs ?? 0;
   const bound = timeoutMs + (faults?.slackMs ?? 250);
   const affects = new Set(faults?.affects ?? ALL);
