@@ -17,9 +17,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const capabilities = { ttl: true, durable: true } as const;
+// The storageId is the key prefix: a new id is an empty cache, the same id reopens the same data
+// (durable) or opens a second instance beside the first (shared: another client, or for the
+// borrowed configuration another cache on the same client).
+const capabilities = { ttl: true, durable: true, shared: true } as const;
 
-// The storageId is the key prefix: a new id is an empty cache, the same id reopens the same data.
 describeLayerInfoCache(
   'redis standalone',
   ({ storageId, ttlMs }) => createRedisCache({ url: redis.url, keyPrefix: `${storageId}:`, ttlMs }),

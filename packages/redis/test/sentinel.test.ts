@@ -31,7 +31,7 @@ describeLayerInfoCache(
   'redis through Sentinel',
   ({ storageId, ttlMs }) =>
     createRedisCache({ redis: sentinelOptions(), keyPrefix: `${storageId}:`, ttlMs }),
-  { ttl: true, durable: true, modelRuns: 20 },
+  { ttl: true, durable: true, shared: true, modelRuns: 20 },
 );
 
 describe('Sentinel', () => {

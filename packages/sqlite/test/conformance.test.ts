@@ -27,7 +27,8 @@ describeLayerInfoCache(
   'sqlite file',
   ({ storageId, ttlMs, meter }) =>
     createSqliteCache({ filename: fileFor(storageId), ttlMs, meter }),
-  { ttl: true, durable: true, metrics: true },
+  // Shared: the factory called again with the same storageId opens a second connection.
+  { ttl: true, durable: true, shared: true, metrics: true },
 );
 
 // A database an application lends, with its own table and its own migrations at user_version 7
@@ -45,5 +46,5 @@ describeLayerInfoCache(
   'sqlite borrowed file',
   ({ storageId, ttlMs }) =>
     createSqliteCache({ database: lendApplicationDatabase(storageId), ttlMs }),
-  { ttl: true, durable: true },
+  { ttl: true, durable: true, shared: true },
 );

@@ -248,7 +248,33 @@ it('runs the conformance suite of the packed core against the packed memory adap
   const report = JSON.parse(readFileSync(outputFile, 'utf8')) as {
     numPassedTests: number;
     numFailedTests: number;
+    testResults: {
+      assertionResults: { ancestorTitles: string[]; title: string; status: string }[];
+    }[];
   };
   expect(report.numFailedTests).toBe(0);
   expect(report.numPassedTests).toBeGreaterThan(50);
+  // The third-party adapter written from the README declares faults and sharing: those checks
+  // ran (and passed) rather than being skipped.
+  const thirdParty = report.testResults
+    .flatMap((file) => file.assertionResults)
+    .filter((r) =>
+      r.ancestorTitles.some((t) =>
+        t.endsWith(': third-party remote adapter, installed from the tarball'),
+      ),
+    );
+  for (const capability of [
+    'faults (capability "faults")',
+    'shared storage (capability "shared")',
+  ]) {
+    const checks = thirdParty.filter((r) => r.ancestorTitles.includes(capability));
+    expect(checks.length, capability).toBeGreaterThan(5);
+    expect(
+      checks.filter((r) => r.status !== 'passed').map((r) => r.title),
+      capability,
+    ).toEqual(
+      // Only the cross-process checks, which need a processModule this adapter did not declare.
+      checks.filter((r) => r.title.includes('another process')).map((r) => r.title),
+    );
+  }
 });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ErrorCode } from '../errors.js';
 import { digest } from './fixtures.js';
 import type { Harness } from './harness.js';
+import { describeCapability } from './skip.js';
 
 export function durabilityChecks(h: Harness): void {
   const t = { timeout: h.timeoutMs };
@@ -9,7 +10,10 @@ export function durabilityChecks(h: Harness): void {
   const a = digest('durable-a');
   const b = digest('durable-b');
 
-  describe.skipIf(!declared)('durability (capability "durable")', () => {
+  const reason = declared
+    ? undefined
+    : 'capability "durable" not declared: pass { durable: true } when data survives close and reopen';
+  describeCapability('durability (capability "durable")', reason, () => {
     it('memberships and metas survive close and reopen', t, async () => {
       const { cache, context } = await h.open();
       await cache.add('team/a', a);

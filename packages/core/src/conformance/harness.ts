@@ -15,6 +15,10 @@ export interface Harness {
   }): Promise<{ cache: LayerInfoCache; context: ConformanceContext }>;
   /** Opens the storage of `context` again (durable adapters only). */
   reopen(context: ConformanceContext): Promise<LayerInfoCache>;
+  /** A second instance over the storage of `context` while the first is open (`shared`). */
+  openShared(context: ConformanceContext): Promise<LayerInfoCache>;
+  /** Closes `cache` after the test, like the caches the harness opened itself. */
+  adopt(cache: LayerInfoCache): LayerInfoCache;
 }
 
 let sequence = 0;
@@ -56,6 +60,11 @@ export function createHarness(
   const reopenWith =
     typeof capabilities.durable === 'object' ? capabilities.durable.reopen : factory;
 
+  const sharedWith =
+    typeof capabilities.shared === 'object' && capabilities.shared.open !== undefined
+      ? capabilities.shared.open
+      : factory;
+
   return {
     name,
     capabilities,
@@ -72,6 +81,13 @@ export function createHarness(
     },
     reopen(context) {
       return track(reopenWith(context), 'reopen');
+    },
+    openShared(context) {
+      return track(sharedWith(context), 'shared open');
+    },
+    adopt(cache) {
+      opened.push(cache);
+      return cache;
     },
   };
 }

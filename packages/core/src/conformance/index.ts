@@ -18,19 +18,30 @@
  */
 import { describe } from 'vitest';
 import { concurrencyChecks } from './concurrency.js';
+import { digestChecks } from './digests.js';
 import { durabilityChecks } from './durability.js';
+import { faultChecks } from './faults.js';
 import { createHarness } from './harness.js';
 import { lifecycleChecks } from './lifecycle.js';
 import { membershipChecks } from './membership.js';
 import { metricsChecks } from './metrics.js';
 import { modelChecks } from './model.js';
 import { roundTripChecks } from './roundtrip.js';
+import { scaleChecks } from './scale.js';
+import { sharedChecks } from './shared.js';
 import { ttlChecks } from './ttl.js';
 import type { ConformanceCapabilities, ConformanceFactory } from './types.js';
 import { validationChecks } from './validation.js';
 
-export { digest } from './fixtures.js';
-export type { ConformanceCapabilities, ConformanceContext, ConformanceFactory } from './types.js';
+export { confusableDigests, digest } from './fixtures.js';
+export type {
+  ConformanceCapabilities,
+  ConformanceContext,
+  ConformanceFactory,
+  ConformanceOperation,
+  FaultsCapability,
+  SharedCapability,
+} from './types.js';
 export { BAD_DIGESTS, BAD_METAS, BAD_REPOSITORIES } from './validation.js';
 
 /**
@@ -48,12 +59,16 @@ export function describeLayerInfoCache(
   describe(`LayerInfoCache conformance: ${name}`, () => {
     const h = createHarness(name, factory, capabilities);
     membershipChecks(h);
+    digestChecks(h);
+    scaleChecks(h);
     validationChecks(h);
     roundTripChecks(h);
     concurrencyChecks(h);
     lifecycleChecks(h);
     durabilityChecks(h);
     ttlChecks(h);
+    faultChecks(h);
+    sharedChecks(h);
     modelChecks(h);
     metricsChecks(h);
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../errors.js';
 import { digest } from './fixtures.js';
 import type { Harness } from './harness.js';
+import { describeCapability } from './skip.js';
 
 const TTL = 60_000;
 
@@ -37,7 +38,10 @@ export function ttlChecks(h: Harness): void {
     });
   });
 
-  describe.skipIf(!h.capabilities.ttl)('TTL (capability "ttl")', () => {
+  const reason = h.capabilities.ttl
+    ? undefined
+    : 'capability "ttl" not declared: pass { ttl: true } when the factory honours context.ttlMs';
+  describeCapability('TTL (capability "ttl")', reason, () => {
     useFakeDate();
 
     it('a membership is reported until its TTL has passed, and not after', t, async () => {

@@ -150,7 +150,9 @@ export async function createScratch(
       copyFileSync(join(fixtures, fixture), join(app, fixture));
     }
     if (author !== undefined) {
-      copyFileSync(join(fixtures, 'conformance.test.mjs'), join(author, 'conformance.test.mjs'));
+      for (const fixture of ['conformance.test.mjs', 'third-party.test.mjs']) {
+        copyFileSync(join(fixtures, fixture), join(author, fixture));
+      }
     }
     const installed = performance.now();
     return {
