@@ -1,0 +1,124 @@
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster } from './client.js';
+import { ioredisCredentials } from './credentials.js';
+import { type FailureNaming, nameConnectionFailure } from './errors.js';
+import { createRedactor, type Redactor } from './redact.js';
+
+/**
+ * What the cache knows about its ioredis client's connection beyond `status`: why it last failed
+ * (ioredis itself only tells the commands it gives up on "Reached the max retries per request
+ * limit"), and whether the database it was told to use could be selected.
+ */
+export interface ClientWatch {
+  /** The connection's last failure since it was last ready, named and sanitized. */
+  lastError: Error | undefined;
+  /**
+   * Set while the current connection failed to `SELECT` its database: ioredis then only emits an
+   * error and goes on with database 0 — another cache's data. Every call fails while it is set.
+   */
+  databaseError: Error | undefined;
+  /** The database the client selects (0 for a Cluster). */
+  readonly database: number;
+  readonly naming: FailureNaming;
+  /** Removes the listeners (a borrowed client outlives the cache). */
+  stop(): void;
+}
+
+// ioredis' "I gave up on this command because the connection failed" errors.
+function isGiveUp(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return (
+    name === 'MaxRetriesPerRequestError' ||
+    message === 'Connection is closed.' ||
+    (typeof message === 'string' && message.startsWith('Reached the max retries per request'))
+  );
+}
+
+function isTimeout(error: unknown): boolean {
+  return (error as { message?: unknown } | null)?.message === 'Command timed out';
+}
+
+function endpointOf(client: Redis | Cluster): string | undefined {
+  if (isCluster(client)) return undefined;
+  const { host, port, path } = client.options as { host?: string; port?: number; path?: string };
+  return path ?? (host !== undefined ? `${host}:${port ?? 6379}` : undefined);
+}
+
+/**
+ * Watches a client (owned or borrowed) for the rest of the cache's life. An owned client whose
+ * `SELECT` failed is also disconnected and left to reconnect, so that it never sits ready on
+ * database 0 and recovers by itself once the database can be selected.
+ */
+export function watchClient(
+  client: Redis | Cluster,
+  owned: boolean,
+  timeoutMs: number,
+): ClientWatch {
+  const options = client.options as Record<string, unknown> & {
+    username?: string;
+    db?: number | string;
+    redisOptions?: { username?: string };
+  };
+  const redactor: Redactor = createRedactor(
+    ioredisCredentials(options, (client as { startupNodes?: unknown }).startupNodes),
+  );
+  const cluster = isCluster(client);
+  const database = cluster ? 0 : Number(options.db ?? 0) || 0;
+  const watch: ClientWatch = {
+    lastError: undefined,
+    databaseError: undefined,
+    database,
+    naming: {
+      redactor,
+      username: cluster ? options.redisOptions?.username : options.username,
+      endpoint: endpointOf(client),
+      isGiveUp,
+      isTimeout,
+      lastError: () => watch.lastError,
+      timeoutMs,
+      state: () => {
+        if (client.status === 'ready') return undefined;
+        const endpoint = endpointOf(client);
+        return `ioredis status "${client.status}"${endpoint ? `, ${endpoint}` : ''}`;
+      },
+    },
+    stop() {
+      client.off('error', onError);
+      client.off('node error', onError);
+      client.off('connect', onConnect);
+      client.off('ready', onReady);
+    },
+  };
+
+  function onError(error: unknown): void {
+    const named = nameConnectionFailure(error, watch.naming);
+    const command = (error as { command?: { name?: unknown } } | null)?.command?.name;
+    if (command === 'select') {
+      watch.databaseError = new Error(`cannot select database ${database}: ${named.message}`, {
+        cause: named,
+      });
+      watch.lastError = watch.databaseError;
+      if (owned) client.disconnect(true);
+    } else {
+      watch.lastError = named;
+    }
+    // Our listener keeps ioredis from printing errors nobody listens to; keep that for a
+    // borrowed client whose owner has no listener of their own, redacted.
+    if (!owned && client.listenerCount('error') === 1) {
+      console.error('[ioredis] Unhandled error event:', named.stack);
+    }
+  }
+  // A new connection sends SELECT again.
+  function onConnect(): void {
+    watch.databaseError = undefined;
+  }
+  function onReady(): void {
+    if (watch.databaseError === undefined) watch.lastError = undefined;
+  }
+
+  client.on('error', onError);
+  if (cluster) client.on('node error', onError);
+  client.on('connect', onConnect);
+  client.on('ready', onReady);
+  return watch;
+}
