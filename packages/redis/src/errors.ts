@@ -110,12 +110,6 @@ export function describeFailure(
     const first = failure.previousErrors[0];
     if (first !== undefined) return describeFailure(first, naming);
   }
-  if (message.startsWith('NOPERM')) {
-    const command = failure.command?.name;
-    return typeof command === 'string' && !message.includes(`'${command.toLowerCase()}'`)
-      ? `${message} (${command.toUpperCase()})`
-      : message;
-  }
   // A connect timeout says neither where nor to what.
   if (code === 'ETIMEDOUT' && !/\d+\.\d+|:\d+/.test(message) && naming.endpoint) {
     return `${message} (connecting to ${naming.endpoint})`;

@@ -100,6 +100,8 @@ export function createRedisStore(
     for (const waiter of waiting) waiter();
     waiting.clear();
   }
+  // A database that cannot be selected will not be by waiting: the waiting calls fail at once.
+  watch.onDatabaseError = wake;
   function enqueue(waiter: () => void): void {
     if (waiting.size === 0) {
       client.on('ready', wake);

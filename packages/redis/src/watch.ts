@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { isCluster } from './client.js';
 import { ioredisCredentials } from './credentials.js';
 import { type FailureNaming, nameConnectionFailure } from './errors.js';
-import { createRedactor, type Redactor } from './redact.js';
+import { createRedactor, type Redactor, sanitizeError } from './redact.js';
 
 /**
  * What the cache knows about its ioredis client's connection beyond `status`: why it last failed
@@ -17,6 +17,8 @@ export interface ClientWatch {
    * error and goes on with database 0 — another cache's data. Every call fails while it is set.
    */
   databaseError: Error | undefined;
+  /** Called when {@link databaseError} is set, so that calls waiting for `ready` fail at once. */
+  onDatabaseError: (() => void) | undefined;
   /** The database the client selects (0 for a Cluster). */
   readonly database: number;
   readonly naming: FailureNaming;
@@ -67,6 +69,7 @@ export function watchClient(
   const watch: ClientWatch = {
     lastError: undefined,
     databaseError: undefined,
+    onDatabaseError: undefined,
     database,
     naming: {
       redactor,
@@ -91,14 +94,19 @@ export function watchClient(
   };
 
   function onError(error: unknown): void {
+    // "Gave up on a command" says nothing new: keep what made the connection fail.
+    if (isGiveUp(error)) return;
     const named = nameConnectionFailure(error, watch.naming);
     const command = (error as { command?: { name?: unknown } } | null)?.command?.name;
     if (command === 'select') {
-      watch.databaseError = new Error(`cannot select database ${database}: ${named.message}`, {
-        cause: named,
-      });
+      watch.databaseError = sanitizeError(
+        error,
+        redactor,
+        `cannot select database ${database}: ${named.message}`,
+      );
       watch.lastError = watch.databaseError;
       if (owned) client.disconnect(true);
+      watch.onDatabaseError?.();
     } else {
       watch.lastError = named;
     }
