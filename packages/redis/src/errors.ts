@@ -30,6 +30,17 @@ export interface FailureNaming {
   readonly state?: () => string | undefined;
 }
 
+// What a client sends to set a connection up, before any command of ours.
+const SETUP_COMMANDS = new Set([
+  'auth',
+  'hello',
+  'select',
+  'info',
+  'client',
+  'cluster',
+  'readonly',
+]);
+
 // Node's codes for a certificate that could not be verified (the identity check has its own).
 const TLS_VERIFY =
   /^(UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|CERT_|ERR_SSL_|ERR_TLS_|HOSTNAME_MISMATCH)/;
@@ -158,7 +169,11 @@ export function nameCommandFailure(
     return sanitizeError(error, naming.redactor, text);
   }
   const text = describeFailure(error, naming);
-  // A reply error (NOPERM on a key, OOM, READONLY, …) says what Redis refused, not to which call.
-  const isReply = shape(error).name === 'ReplyError';
-  return sanitizeError(error, naming.redactor, isReply && where ? `${where}: ${text}` : text);
+  // A reply to our command (NOPERM on a key, OOM, READONLY, …) says what Redis refused, not to
+  // which call: name it. A reply to the connection's own setup (a failed AUTH that the client
+  // rejects queued commands with) is about the connection, not this call.
+  const failure = shape(error);
+  const replied = typeof failure.command?.name === 'string' ? failure.command.name : '';
+  const toCall = failure.name === 'ReplyError' && !SETUP_COMMANDS.has(replied.toLowerCase());
+  return sanitizeError(error, naming.redactor, toCall && where ? `${where}: ${text}` : text);
 }
