@@ -7,11 +7,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     projects: [
-      { extends: true, test: { name: 'redis (ioredis 5)' } },
+      { extends: true, test: { name: 'redis (ioredis 5)', provide: { ioredisMajor: 5 } } },
       {
         extends: true,
         resolve: { alias: [{ find: /^ioredis$/, replacement: 'ioredis6' }] },
-        test: { name: 'redis (ioredis 6)' },
+        test: { name: 'redis (ioredis 6)', provide: { ioredisMajor: 6 } },
       },
     ],
   },

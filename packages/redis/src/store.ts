@@ -204,7 +204,7 @@ export function createRedisStore(
     return deadlines.guard(pending, command, key, map);
   }
 
-  const isLive = (score: string | null) => isLiveScore(score, Date.now());
+  const isLive = (score: string | number | null) => isLiveScore(score, Date.now());
   const readMeta = (value: string | null) =>
     // A value we cannot parse is not ours: a miss, which a later setMeta overwrites.
     value === null ? undefined : (decodeMeta(value, Date.now()) ?? undefined);
@@ -242,7 +242,7 @@ export function createRedisStore(
         // the results instead of rejecting.
         if (error) throw mapError(error, 'ZREM', key);
       }
-      return isLive(results[0]![1] as string | null);
+      return isLive(results[0]![1] as string | number | null);
     });
   }
 
