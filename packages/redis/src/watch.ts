@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { isCluster } from './client.js';
 import { ioredisCredentials } from './credentials.js';
 import { type FailureNaming, nameConnectionFailure } from './errors.js';
-import { createRedactor, type Redactor, sanitizeError } from './redact.js';
+import { createRedactor, type Redactor, redactUrl, sanitizeError } from './redact.js';
 
 /**
  * What the cache knows about its ioredis client's connection beyond `status`: why it last failed
@@ -46,6 +46,20 @@ function endpointOf(client: Redis | Cluster): string | undefined {
   return path ?? (host !== undefined ? `${host}:${port ?? 6379}` : undefined);
 }
 
+// `host:port` of a Cluster's startup nodes, for a message (a few; never a URL's user info).
+function startupNodesOf(client: Redis | Cluster): string {
+  const nodes = (client as { startupNodes?: unknown }).startupNodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) return 'any startup node';
+  const shown = nodes.slice(0, 3).map((node) => {
+    if (typeof node === 'object' && node !== null) {
+      const { host, port } = node as { host?: string; port?: number };
+      return `${host ?? 'localhost'}:${port ?? 6379}`;
+    }
+    return typeof node === 'number' ? `localhost:${node}` : redactUrl(String(node));
+  });
+  return `any startup node (${shown.join(', ')}${nodes.length > 3 ? ', …' : ''})`;
+}
+
 /**
  * Watches a client (owned or borrowed) for the rest of the cache's life. An owned client whose
  * `SELECT` failed is also disconnected and left to reconnect, so that it never sits ready on
@@ -87,16 +101,33 @@ export function watchClient(
     },
     stop() {
       client.off('error', onError);
-      client.off('node error', onError);
+      client.off('node error', onNodeError);
       client.off('connect', onConnect);
       client.off('ready', onReady);
     },
   };
 
+  // A Cluster node's own last failure: a Cluster's "Failed to refresh slots cache." often only
+  // carries "Connection is closed." as its last node error, and this says why.
+  let nodeError: Error | undefined;
+  function onNodeError(error: unknown): void {
+    if (isGiveUp(error)) return;
+    nodeError = nameConnectionFailure(error, watch.naming);
+    watch.lastError = nodeError;
+  }
+
   function onError(error: unknown): void {
     // "Gave up on a command" says nothing new: keep what made the connection fail.
     if (isGiveUp(error)) return;
-    const named = nameConnectionFailure(error, watch.naming);
+    const inner = (error as { lastNodeError?: unknown } | null)?.lastNodeError;
+    let named: Error;
+    if (inner !== undefined && isGiveUp(inner)) {
+      // ioredis asks for the slots on a throwaway connection whose own error it swallows.
+      const why = nodeError?.message ?? `could not connect to ${startupNodesOf(client)}`;
+      named = sanitizeError(error, redactor, `${(error as Error).message} (${why})`);
+    } else {
+      named = nameConnectionFailure(error, watch.naming);
+    }
     const command = (error as { command?: { name?: unknown } } | null)?.command?.name;
     if (command === 'select') {
       watch.databaseError = sanitizeError(
@@ -121,11 +152,12 @@ export function watchClient(
     watch.databaseError = undefined;
   }
   function onReady(): void {
+    nodeError = undefined;
     if (watch.databaseError === undefined) watch.lastError = undefined;
   }
 
   client.on('error', onError);
-  if (cluster) client.on('node error', onError);
+  if (cluster) client.on('node error', onNodeError);
   client.on('connect', onConnect);
   client.on('ready', onReady);
   return watch;

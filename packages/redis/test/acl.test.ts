@@ -10,6 +10,7 @@ import {
   startRedisCluster,
   startRedisServer,
 } from '../src/testing/index.js';
+import { findSecrets } from './leaks.js';
 import { uniquePrefix } from './servers.js';
 
 // The ACL line of the README, as a user would copy it: the tests run under exactly that.
@@ -163,6 +164,23 @@ describe('under an ACL', () => {
       /NOPERM this user has no permissions to run the 'zscore' command/,
     );
     expect(remove.message).not.toMatch(/EXECABORT/);
+  });
+
+  it('a Cluster with a wrong password says WRONGPASS for the user, and the password is nowhere in the error', async () => {
+    const wrong = 'wrong-Cluster-Pa55';
+    await using cache = createRedisCache({
+      cluster: {
+        nodes: cluster.nodes,
+        options: { redisOptions: { username: 'registry', password: wrong } },
+      },
+      commandTimeoutMs: TIMEOUT,
+    });
+    const error = await failure(cache.contains('team/a', d));
+    expect(error.code).toBe(ErrorCode.Unavailable);
+    expect(error.message).toMatch(
+      /Failed to refresh slots cache\. \(WRONGPASS for user "registry": invalid username-password pair or user is disabled\.\)$/,
+    );
+    expect(findSecrets(error, [wrong, PASSWORD])).toEqual([]);
   });
 
   it("a key outside the user's pattern is named with the command and the key", async () => {

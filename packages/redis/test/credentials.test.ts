@@ -179,6 +179,20 @@ describe('connection failures name their cause', () => {
     );
   });
 
+  it('a Cluster none of whose startup nodes answers names them', async () => {
+    await using cache = createRedisCache({
+      cluster: { nodes: [{ host: '127.0.0.1', port: 1 }] },
+      commandTimeoutMs: TIMEOUT,
+    });
+    const error = await cache.contains('team/a', d).then(
+      () => new Error('resolved'),
+      (error: Error) => error,
+    );
+    expect(error.message).toMatch(
+      /: Failed to refresh slots cache\. \(could not connect to any startup node \(127\.0\.0\.1:1\)\)$/,
+    );
+  });
+
   it('every call says it, not "Reached the max retries per request limit"', async () => {
     await using cache = createRedisCache({
       url: `redis://127.0.0.1:1`,
