@@ -1,13 +1,8 @@
+import { digest } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createRedisCache } from '../src/index.js';
 import { RESP3_NATIVE, type StandaloneRedis, standaloneRedis, uniquePrefix } from './servers.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    ioredisMajor: 5 | 6;
-  }
-}
 
 let redis: StandaloneRedis;
 beforeAll(async () => {
@@ -25,7 +20,7 @@ it('this project runs the ioredis major it is named for, and the cache speaks it
   probe.disconnect();
   const keyPrefix = uniquePrefix('matrix');
   await using cache = createRedisCache({ url: redis.url, keyPrefix });
-  await cache.add('team/a', 'sha256:' + 'a'.repeat(64));
+  await cache.add('team/a', digest('matrix'));
   const admin = new Redis(redis.url);
   try {
     const clients = String(await admin.call('CLIENT', 'LIST'));

@@ -55,3 +55,10 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+declare module 'vitest' {
+  /** Set per project in vitest.config.ts: the ioredis major the project runs on. */
+  export interface ProvidedContext {
+    ioredisMajor: 5 | 6;
+  }
+}
