@@ -101,7 +101,7 @@ export function createRedisStore(
     waiting.clear();
   }
   // A database that cannot be selected will not be by waiting: the waiting calls fail at once.
-  watch.onDatabaseError = wake;
+  watch.onDatabaseChange = wake;
   function enqueue(waiter: () => void): void {
     if (waiting.size === 0) {
       client.on('ready', wake);
@@ -163,6 +163,13 @@ export function createRedisStore(
       waited.then(() => {
         if (signal?.aborted) throw signal.reason;
         checkUp();
+        // Woken by a database check rather than by `ready`: a command handed to a connection
+        // that is not ready waits in ioredis' queue, and runs on database 0 if SELECT fails next.
+        if (selects && client.status !== 'ready') {
+          throw new Error(
+            `Redis was not ready for ${command} ${key} (ioredis status "${client.status}")`,
+          );
+        }
         return send();
       }),
       command,
@@ -179,7 +186,8 @@ export function createRedisStore(
     checkUp();
     return cluster || selects || signal !== undefined;
   }
-  const notReady = () => client.status !== 'ready' || watch.databaseError !== undefined;
+  const notReady = () =>
+    client.status !== 'ready' || watch.databaseError !== undefined || watch.verifying;
 
   // When ioredis already times every command out soon enough (owned standalone clients are
   // configured so), a call is only wrapped to map its reply: the hot path pays for no extra

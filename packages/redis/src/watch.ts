@@ -17,8 +17,16 @@ export interface ClientWatch {
    * error and goes on with database 0 — another cache's data. Every call fails while it is set.
    */
   databaseError: Error | undefined;
-  /** Called when {@link databaseError} is set, so that calls waiting for `ready` fail at once. */
-  onDatabaseError: (() => void) | undefined;
+  /**
+   * `true` while the database of a borrowed connection that was already up when the cache got it
+   * is being checked (its SELECT happened before anyone here listened): calls wait for the check.
+   */
+  verifying: boolean;
+  /**
+   * Called when {@link databaseError} is set or {@link verifying} ends, so that calls waiting for
+   * the connection go on (or fail) at once.
+   */
+  onDatabaseChange: (() => void) | undefined;
   /** The database the client selects (0 for a Cluster). */
   readonly database: number;
   readonly naming: FailureNaming;
@@ -44,6 +52,31 @@ function endpointOf(client: Redis | Cluster): string | undefined {
   if (isCluster(client)) return undefined;
   const { host, port, path } = client.options as { host?: string; port?: number; path?: string };
   return path ?? (host !== undefined ? `${host}:${port ?? 6379}` : undefined);
+}
+
+/**
+ * A borrowed connection that is already up selected its database (or failed to, and went on with
+ * database 0) before the cache could listen. Asking for the same database again is harmless when
+ * it worked, and tells when it did not.
+ */
+function verifyDatabase(client: Redis, watch: ClientWatch, redactor: Redactor): void {
+  watch.verifying = true;
+  client.select(watch.database).then(
+    () => {
+      watch.verifying = false;
+      watch.onDatabaseChange?.();
+    },
+    (error: unknown) => {
+      watch.verifying = false;
+      watch.databaseError = sanitizeError(
+        error,
+        redactor,
+        `cannot select database ${watch.database}: ${nameConnectionFailure(error, watch.naming).message}`,
+      );
+      watch.lastError = watch.databaseError;
+      watch.onDatabaseChange?.();
+    },
+  );
 }
 
 // `host:port` of a Cluster's startup nodes, for a message (a few; never a URL's user info).
@@ -83,7 +116,8 @@ export function watchClient(
   const watch: ClientWatch = {
     lastError: undefined,
     databaseError: undefined,
-    onDatabaseError: undefined,
+    verifying: false,
+    onDatabaseChange: undefined,
     database,
     naming: {
       redactor,
@@ -137,7 +171,7 @@ export function watchClient(
       );
       watch.lastError = watch.databaseError;
       if (owned) client.disconnect(true);
-      watch.onDatabaseError?.();
+      watch.onDatabaseChange?.();
     } else {
       watch.lastError = named;
     }
@@ -160,5 +194,8 @@ export function watchClient(
   if (cluster) client.on('node error', onNodeError);
   client.on('connect', onConnect);
   client.on('ready', onReady);
+  if (!owned && database !== 0 && (client.status === 'ready' || client.status === 'connect')) {
+    verifyDatabase(client as Redis, watch, redactor);
+  }
   return watch;
 }

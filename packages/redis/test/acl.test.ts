@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCode, type LayerInfoCache } from '@layercache/core';
 import { describeLayerInfoCache, digest } from '@layercache/core/conformance';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache } from '../src/index.js';
 import {
@@ -146,6 +147,60 @@ describe('under an ACL', () => {
       expect(keys).toEqual([]);
     } finally {
       await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('a borrowed client whose SELECT failed before it was lent is refused too (never database 0)', async () => {
+    const client = new Redis(urlFor('noselect', 2));
+    client.on('error', () => {});
+    try {
+      // ioredis reports the failed SELECT as an error event and goes on with database 0.
+      await new Promise((resolve) => client.once('ready', resolve));
+      expect(client.status).toBe('ready');
+      await using cache = createRedisCache({
+        client,
+        keyPrefix: 'layercache:borrowed-db:',
+        commandTimeoutMs: TIMEOUT,
+      });
+      const error = await failure(cache.add('team/a', d));
+      expect(error.message).toBe(
+        "layercache redis: add failed: cannot select database 2: NOPERM this user has no permissions to run the 'select' command",
+      );
+      const keys = await sendRedisCommand(server.host, server.port, [
+        'KEYS',
+        'layercache:borrowed-db:*',
+      ]);
+      expect(keys).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a borrowed client lent before it connected: its failed SELECT is seen, and calls fail', async () => {
+    const client = new Redis(urlFor('noselect', 2), { lazyConnect: true });
+    client.on('error', () => {});
+    try {
+      await using cache = createRedisCache({ client, commandTimeoutMs: TIMEOUT });
+      const error = await failure(cache.contains('team/a', d));
+      expect(error.message).toMatch(/cannot select database 2: NOPERM/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a borrowed client on a database it may select works (the check passes)', async () => {
+    const client = new Redis(urlFor('registry', 4));
+    try {
+      await new Promise((resolve) => client.once('ready', resolve));
+      await using cache = createRedisCache({
+        client,
+        keyPrefix: `layercache:${uniquePrefix('db4')}`,
+      });
+      await cache.add('team/a', d);
+      expect(await cache.contains('team/a', d)).toBe(true);
+      await cache.clear();
+    } finally {
+      client.disconnect();
     }
   });
 
