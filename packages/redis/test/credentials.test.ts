@@ -193,6 +193,27 @@ describe('connection failures name their cause', () => {
     );
   });
 
+  it('a server that stops answering: which command, which key, how long (not "Command timed out")', async () => {
+    await using frozen = await startRedisServer();
+    const keyPrefix = 'frozen:';
+    await using cache = createRedisCache({ url: frozen.url, keyPrefix, commandTimeoutMs: TIMEOUT });
+    await cache.add('team/a', d);
+    process.kill(frozen.pid!, 'SIGSTOP');
+    try {
+      const started = performance.now();
+      const error = await cache.contains('team/a', d).then(
+        () => new Error('resolved'),
+        (error: Error) => error,
+      );
+      expect(performance.now() - started).toBeLessThan(BOUND);
+      expect(error.message).toBe(
+        `layercache redis: contains failed: Redis did not answer ZSCORE ${keyPrefix}r:team/a within ${TIMEOUT} ms`,
+      );
+    } finally {
+      process.kill(frozen.pid!, 'SIGCONT');
+    }
+  });
+
   it('every call says it, not "Reached the max retries per request limit"', async () => {
     await using cache = createRedisCache({
       url: `redis://127.0.0.1:1`,
