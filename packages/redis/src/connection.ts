@@ -31,7 +31,7 @@ export function openConnection(
   } catch (error) {
     // ioredis may quote its options or the URL; the caller gets neither credential.
     const argument =
-      options.cluster !== undefined ? 'cluster' : options.url !== undefined ? 'url' : 'redis';
+      options.cluster !== undefined ? 'cluster' : options.redis !== undefined ? 'redis' : 'url';
     const redactor = createRedactor(options.url === undefined ? [] : urlCredentials(options.url));
     const safe = sanitizeError(error, redactor);
     throw new InvalidArgumentError(

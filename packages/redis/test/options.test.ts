@@ -1,6 +1,6 @@
 import { ErrorCode } from '@layercache/core';
 import { Cluster, Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { openConnection } from '../src/connection.js';
 import { createRedisCache, type RedisCacheOptions } from '../src/index.js';
 
@@ -207,6 +207,22 @@ describe('createRedisCache option validation (at construction, naming the option
     expect(message).not.toMatch(/hunter2-x/);
     expect(message).toMatch(/password=\*\*\*/);
   });
+
+  it.runIf(inject('ioredisMajor') === 6)(
+    'options ioredis itself refuses are an InvalidArgumentError naming them, URL password masked',
+    () => {
+      const message = rejected(
+        {
+          url: 'redis://cache:hunter2-pw@127.0.0.1:1',
+          redis: { protocol: 2, replyMapping: 'resp3' } as object,
+        },
+        'redis',
+      ).message;
+      expect(message).toMatch(/^createRedisCache: redis was refused by ioredis: /);
+      expect(message).toMatch(/redis:\/\/cache:\*\*\*@127\.0\.0\.1:1/);
+      expect(message).not.toMatch(/hunter2-pw/);
+    },
+  );
 
   it('accepts the documented defaults without opening anything it cannot close', async () => {
     const cache = createRedisCache({ url, commandTimeoutMs: 50 });
