@@ -30,6 +30,9 @@ export interface FailureNaming {
   readonly state?: () => string | undefined;
 }
 
+// The names client libraries give an error reply of Redis (ioredis; node-redis 4–6).
+const REPLY_ERRORS = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
+
 // What a client sends to set a connection up, before any command of ours.
 const SETUP_COMMANDS = new Set([
   'auth',
@@ -174,6 +177,7 @@ export function nameCommandFailure(
   // rejects queued commands with) is about the connection, not this call.
   const failure = shape(error);
   const replied = typeof failure.command?.name === 'string' ? failure.command.name : '';
-  const toCall = failure.name === 'ReplyError' && !SETUP_COMMANDS.has(replied.toLowerCase());
+  const toCall =
+    REPLY_ERRORS.has(String(failure.name)) && !SETUP_COMMANDS.has(replied.toLowerCase());
   return sanitizeError(error, naming.redactor, toCall && where ? `${where}: ${text}` : text);
 }
