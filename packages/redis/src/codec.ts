@@ -3,10 +3,13 @@ import type { LayerMeta } from '@layercache/core';
 /**
  * Membership scores are expiry times in milliseconds since the epoch, compared with the
  * client's `Date.now()` on every read, so an entry expires exactly on time even though Redis
- * only stores it. `+inf` (Redis replies `"inf"`) never expires.
+ * only stores it. `+inf` never expires. RESP2 (and ioredis 6's default "legacy" reply mapping on
+ * RESP3) replies a string (`"inf"`, `"1767225600000"`); a client with RESP3 reply types
+ * (`replyMapping: 'resp3'`) replies a number (`Infinity`).
  */
-export function isLiveScore(score: string | null, now: number): boolean {
+export function isLiveScore(score: string | number | null, now: number): boolean {
   if (score === null) return false;
+  if (typeof score === 'number') return score > now;
   return score === 'inf' || Number(score) > now;
 }
 

@@ -1,6 +1,10 @@
+import { InvalidArgumentError } from '@layercache/core';
 import { Cluster, Redis } from 'ioredis';
+import { urlCredentials } from './credentials.js';
 import type { RedisCacheOptions } from './options.js';
+import { createRedactor, redactUrl, sanitizeError } from './redact.js';
 import type { RedisConnection } from './store.js';
+import { watchClient } from './watch.js';
 
 /**
  * Borrows the caller's client, or creates one the cache owns. Owned clients get the settings the
@@ -14,10 +18,38 @@ import type { RedisConnection } from './store.js';
  * node connections still being opened. The README lists these overrides; keep it in step.
  */
 export function openConnection(
-  options: RedisCacheOptions,
+  options: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>,
   commandTimeoutMs: number,
 ): RedisConnection {
-  if (options.client !== undefined) return { client: options.client, owned: false };
+  if (options.client !== undefined) {
+    const client = options.client;
+    return { client, owned: false, watch: watchClient(client, false, commandTimeoutMs) };
+  }
+  let client: Redis | Cluster;
+  try {
+    client = createClient(options, commandTimeoutMs);
+  } catch (error) {
+    // ioredis may quote its options or the URL; the caller gets neither credential.
+    const argument =
+      options.cluster !== undefined ? 'cluster' : options.redis !== undefined ? 'redis' : 'url';
+    const redactor = createRedactor(options.url === undefined ? [] : urlCredentials(options.url));
+    const safe = sanitizeError(error, redactor);
+    throw new InvalidArgumentError(
+      argument,
+      `createRedisCache: ${argument} was refused by ioredis: ${safe.message}` +
+        (options.url === undefined ? '' : ` (${redactUrl(options.url)})`),
+      { cause: safe },
+    );
+  }
+  // Also the cache's 'error' listener: failures reach callers as rejected calls, and without a
+  // listener ioredis would print every connection error of an owned client to stderr.
+  return { client, owned: true, watch: watchClient(client, true, commandTimeoutMs) };
+}
+
+function createClient(
+  options: Pick<RedisCacheOptions, 'url' | 'redis' | 'cluster'>,
+  commandTimeoutMs: number,
+): Redis | Cluster {
   let client: Redis | Cluster;
   if (options.cluster !== undefined) {
     client = new Cluster([...options.cluster.nodes], {
@@ -44,8 +76,5 @@ export function openConnection(
     client =
       options.url !== undefined ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
   }
-  // Failures reach callers as rejected calls; without a listener ioredis would also print every
-  // connection error of an owned client to stderr.
-  client.on('error', () => {});
-  return { client, owned: true };
+  return client;
 }

@@ -20,7 +20,13 @@ export {
  * down, slow, a foreign value of the wrong type) rejects with `UnavailableError` within
  * `commandTimeoutMs` plus an eighth, and the cache recovers by itself when Redis does.
  *
- * @throws InvalidArgumentError when an option is invalid (`argument` names it).
+ * No error it throws or rejects with — message, `cause`, any property — holds a password or TLS
+ * key from `url`, `redis`, `cluster` or a borrowed client's options; connection failures name
+ * what failed and where (`connect ECONNREFUSED 127.0.0.1:6379`, `WRONGPASS for user "cache"`,
+ * `TLS: certificate is not valid for host "…"`, `NOPERM …`).
+ *
+ * @throws InvalidArgumentError when an option is unknown (with a suggestion: `ttl` → `ttlMs`) or
+ *   invalid (`argument` names it, the message the type received).
  *
  * @example
  * ```ts
@@ -41,10 +47,9 @@ export {
  */
 export function createRedisCache(options: RedisCacheOptions): LayerInfoCache {
   const resolved = resolveOptions(options);
+  // `meter` is accepted and checked; core's wrapper records through it once it takes one.
   return createLayerInfoCache(
-    createRedisStore(openConnection(options, resolved.commandTimeoutMs), resolved),
-    {
-      name: 'redis',
-    },
+    createRedisStore(openConnection(resolved.connection, resolved.commandTimeoutMs), resolved),
+    { name: 'redis' },
   );
 }

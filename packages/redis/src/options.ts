@@ -1,25 +1,41 @@
-import { InvalidArgumentError } from '@layercache/core';
+import {
+  type AdapterOptions,
+  describeValue,
+  InvalidArgumentError,
+  isInvalidArgumentError,
+  isWellFormedText,
+  optionalInteger,
+  optionalString,
+  optionError,
+  readOptions,
+} from '@layercache/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { isCluster } from './client.js';
+import { redactUrl } from './redact.js';
 
 /**
  * Options of {@link createRedisCache}. Give exactly one way to reach Redis: `client` (borrowed),
  * or `url`, `redis` or `cluster` (the cache creates the connection and owns it).
  */
-export interface RedisCacheOptions {
+export interface RedisCacheOptions extends AdapterOptions {
   /**
    * An ioredis `Redis` or `Cluster` client (including one connected through Sentinel) that the
    * cache **borrows**: it is used as it is and never closed. Enable `enableAutoPipelining` on it
    * for throughput; it must not have an ioredis `keyPrefix` (use this cache's `keyPrefix`). A
    * Cluster must read from masters (`scaleReads: 'master'`, the ioredis default) and a Sentinel
    * client must not use `role: 'slave'`: a replica may still hold a membership `remove()` has
-   * just revoked. Default: none.
+   * just revoked. A client that was already closed (status `"end"`) is rejected. The cache
+   * listens to the client's `error` events to name the cause of failures (and, when it is the
+   * only listener, prints them redacted as ioredis would). Default: none.
    */
   readonly client?: Redis | Cluster;
   /**
    * `redis://[user:password@]host:port[/db]` or `rediss://…`: the cache creates a standalone
-   * connection and closes it on `close()`. Combined with `redis` when both are given.
-   * Default: none.
+   * connection and closes it on `close()`. Combined with `redis` when both are given. The
+   * database must be a number; if Redis refuses to select it (an ACL without `SELECT`, an index
+   * out of range), every call fails with `UnavailableError` — the cache never uses database 0
+   * instead. The password never appears in an error: URLs in messages read
+   * `redis://user:***@host:6379/2`. Default: none.
    */
   readonly url?: string;
   /**
@@ -43,7 +59,17 @@ export interface RedisCacheOptions {
   };
   /**
    * Prepended to every key, so several registries (or caches) can share one Redis. Caches with
-   * different prefixes never see or clear each other's entries. Default: `"layercache:"`.
+   * different prefixes never see or clear each other's entries. At most 1024 characters, and
+   * well-formed UTF-16 without control characters: a lone surrogate (`"\ud800:"`) is sent as
+   * U+FFFD, so two different prefixes would be the same bytes in Redis and share keys; such a
+   * prefix, or one holding a control character (U+0000–U+001F, U+007F–U+009F), is rejected with
+   * `InvalidArgumentError`. Default: `"layercache:"`.
+   *
+   * @example
+   * ```ts
+   * createRedisCache({ url, keyPrefix: 'registry-eu:' }); // ok
+   * createRedisCache({ url, keyPrefix: '\ud800:' }); // throws InvalidArgumentError (keyPrefix)
+   * ```
    */
   readonly keyPrefix?: string;
   /**
@@ -54,7 +80,7 @@ export interface RedisCacheOptions {
   /**
    * Every call rejects with `UnavailableError` when Redis has not answered within this many
    * milliseconds (plus at most an eighth of it): also while the first connection is being made
-   * and while Redis is unreachable. Default: 1000.
+   * and while Redis is unreachable. A whole number from 1 to 2^31 − 1. Default: 1000.
    */
   readonly commandTimeoutMs?: number;
 }
@@ -64,6 +90,9 @@ export interface ResolvedRedisCacheOptions {
   readonly keyPrefix: string;
   readonly ttlMs: number | undefined;
   readonly commandTimeoutMs: number;
+  /** How to reach Redis, read once from the caller's object (a getter never runs twice). */
+  readonly connection: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>;
+  readonly meter: AdapterOptions['meter'];
 }
 
 export const DEFAULT_KEY_PREFIX = 'layercache:';
@@ -71,6 +100,18 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const MAX_KEY_PREFIX_LENGTH = 1024;
 // setTimeout's limit; also far beyond any sensible cache lifetime check.
 const MAX_TIMER_MS = 2_147_483_647;
+
+const FACTORY = 'createRedisCache';
+const KNOWN_OPTIONS = [
+  'client',
+  'url',
+  'redis',
+  'cluster',
+  'keyPrefix',
+  'ttlMs',
+  'commandTimeoutMs',
+  'meter',
+] as const;
 
 // Why reads must go to masters: Redis replicates asynchronously, so a replica can still hold a
 // membership a remove() has just revoked on the master, and contains() would answer true — the
@@ -80,15 +121,31 @@ const REPLICA_READS =
   '(replication is asynchronous) and contains() would wrongly answer true';
 
 function fail(argument: string, problem: string): never {
-  throw new InvalidArgumentError(argument, `createRedisCache: ${argument} ${problem}`);
+  throw optionError(FACTORY, argument, problem);
+}
+
+/**
+ * Runs the checks of one nested option (`client`, `redis`, `cluster`): a getter that throws or a
+ * Proxy trap inside it is an `InvalidArgumentError` naming the option, never a raw `TypeError`.
+ */
+function within(argument: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (isInvalidArgumentError(error)) throw error;
+    throw new InvalidArgumentError(argument, `${FACTORY}: ${argument} could not be read`, {
+      cause: error,
+    });
+  }
 }
 
 /** Checks every option once, at construction, so a misconfiguration never surfaces as an outage. */
-export function resolveOptions(options: RedisCacheOptions): ResolvedRedisCacheOptions {
-  if (typeof options !== 'object' || options === null) {
-    fail('options', 'must be an object');
-  }
-  const { client, url, redis, cluster, keyPrefix, ttlMs, commandTimeoutMs } = options;
+export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
+  const options = readOptions(FACTORY, input, KNOWN_OPTIONS);
+  const { client, url, redis, cluster } = options as Pick<
+    RedisCacheOptions,
+    'client' | 'url' | 'redis' | 'cluster'
+  >;
   const sources = [client, url ?? redis, cluster].filter((source) => source !== undefined);
   if (sources.length === 0) {
     fail('url', 'is required unless client, redis or cluster is given');
@@ -96,65 +153,102 @@ export function resolveOptions(options: RedisCacheOptions): ResolvedRedisCacheOp
   if (sources.length > 1) {
     fail(client !== undefined ? 'client' : 'cluster', 'cannot be combined with url or redis');
   }
-  if (client !== undefined) checkClient(client);
-  if (url !== undefined) {
-    if (typeof url !== 'string') fail('url', 'must be a string');
-    let protocol: string;
-    try {
-      protocol = new URL(url).protocol;
-    } catch {
-      fail('url', `is not a URL: ${JSON.stringify(url)}`);
-    }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') {
-      fail('url', `must start with redis:// or rediss://, got ${JSON.stringify(protocol)}`);
-    }
-  }
-  if (redis !== undefined && (typeof redis !== 'object' || redis === null)) {
-    fail('redis', 'must be an ioredis options object');
-  }
-  if (redis?.keyPrefix) fail('redis', 'must not set keyPrefix: use the keyPrefix option');
-  if (redis?.role === 'slave') fail('redis', `must not set role "slave", ${REPLICA_READS}`);
-  if (cluster !== undefined) {
-    if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes)) {
-      fail('cluster', 'must be { nodes, options? }');
-    }
-    if (cluster.nodes.length === 0) fail('cluster', 'needs at least one startup node');
-    if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
-      fail('cluster', 'must not set keyPrefix: use the keyPrefix option');
-    }
-    const scaleReads = cluster.options?.scaleReads;
-    if (scaleReads !== undefined && scaleReads !== 'master') {
-      fail('cluster', `options.scaleReads must be "master" (or left out), ${REPLICA_READS}`);
-    }
-  }
+  if (client !== undefined) within('client', () => checkClient(client));
+  if (url !== undefined) checkUrl(url);
+  if (redis !== undefined) within('redis', () => checkRedis(redis));
+  if (cluster !== undefined) within('cluster', () => checkCluster(cluster));
+  const keyPrefix = optionalString(FACTORY, 'keyPrefix', options.keyPrefix, { allowEmpty: true });
   if (keyPrefix !== undefined) {
-    if (typeof keyPrefix !== 'string') fail('keyPrefix', 'must be a string');
     if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
       fail('keyPrefix', `must be at most ${MAX_KEY_PREFIX_LENGTH} characters`);
     }
+    // A lone surrogate is sent as U+FFFD: "\ud800:" and "\udc00:" would be the same prefix in
+    // Redis, two caches would share keys, and clear() would miss the cache's own keys.
+    if (!isWellFormedText(keyPrefix)) {
+      fail(
+        'keyPrefix',
+        'must be well-formed UTF-16 (no lone surrogate) without control characters, ' +
+          `got ${describeValue(keyPrefix)}`,
+      );
+    }
   }
-  if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) {
-    fail('ttlMs', `must be a positive integer number of milliseconds, got ${String(ttlMs)}`);
-  }
-  if (
-    commandTimeoutMs !== undefined &&
-    !(
-      typeof commandTimeoutMs === 'number' &&
-      Number.isFinite(commandTimeoutMs) &&
-      commandTimeoutMs > 0 &&
-      commandTimeoutMs <= MAX_TIMER_MS
-    )
-  ) {
-    fail(
-      'commandTimeoutMs',
-      `must be a positive number of milliseconds, got ${String(commandTimeoutMs)}`,
-    );
+  const ttlMs = optionalInteger(FACTORY, 'ttlMs', options.ttlMs, {
+    min: 1,
+    unit: 'milliseconds',
+  });
+  const commandTimeoutMs = optionalInteger(FACTORY, 'commandTimeoutMs', options.commandTimeoutMs, {
+    min: 1,
+    max: MAX_TIMER_MS,
+    unit: 'milliseconds',
+  });
+  const meter = options.meter;
+  if (meter !== undefined && (typeof meter !== 'object' || meter === null)) {
+    fail('meter', `must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
   }
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
     commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    connection: { client, url, redis, cluster },
+    meter: meter as AdapterOptions['meter'],
   };
+}
+
+// A database is a number in the URL's path (`/2`); ioredis also reads `?db=`. Anything else would
+// make SELECT fail — and ioredis then goes on with database 0.
+const DATABASE = /^(0|[1-9][0-9]{0,8})$/;
+
+function checkUrl(value: unknown): void {
+  const url = optionalString(FACTORY, 'url', value) as string;
+  // Messages show the URL with its password masked: a malformed URL is still a credential.
+  const shown = JSON.stringify(redactUrl(url));
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    fail('url', `is not a valid URL: ${shown}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    fail('url', `must start with redis:// or rediss://, got ${shown}`);
+  }
+  const path = parsed.pathname.replace(/^\//, '');
+  if (path !== '' && !DATABASE.test(path)) {
+    fail('url', `must name a database as a number (redis://host:6379/2), got ${shown}`);
+  }
+  const db = parsed.searchParams.get('db');
+  if (db !== null && !DATABASE.test(db)) {
+    fail('url', `must name a database as a number (?db=2), got ${shown}`);
+  }
+  // ioredis takes query parameters as options: a keyPrefix there would bypass the check below.
+  if (parsed.searchParams.has('keyPrefix')) {
+    fail('url', 'must not set keyPrefix: use the keyPrefix option');
+  }
+}
+
+function checkRedis(redis: RedisOptions): void {
+  if (typeof redis !== 'object' || redis === null) {
+    fail('redis', `must be an ioredis options object, got ${describeValue(redis)}`);
+  }
+  if (redis.keyPrefix) fail('redis', 'must not set keyPrefix: use the keyPrefix option');
+  if (redis.role === 'slave') fail('redis', `must not set role "slave", ${REPLICA_READS}`);
+  const db = redis.db;
+  if (db !== undefined && !(Number.isSafeInteger(db) && db >= 0)) {
+    fail('redis', `db must be a database number, got ${describeValue(db)}`);
+  }
+}
+
+function checkCluster(cluster: NonNullable<RedisCacheOptions['cluster']>): void {
+  if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes)) {
+    fail('cluster', `must be { nodes, options? }, got ${describeValue(cluster)}`);
+  }
+  if (cluster.nodes.length === 0) fail('cluster', 'needs at least one startup node');
+  if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
+    fail('cluster', 'must not set keyPrefix: use the keyPrefix option');
+  }
+  const scaleReads = cluster.options?.scaleReads;
+  if (scaleReads !== undefined && scaleReads !== 'master') {
+    fail('cluster', `options.scaleReads must be "master" (or left out), ${REPLICA_READS}`);
+  }
 }
 
 function checkClient(client: unknown): void {
@@ -165,7 +259,11 @@ function checkClient(client: unknown): void {
     typeof candidate.zscore !== 'function' ||
     typeof candidate.status !== 'string'
   ) {
-    fail('client', 'must be an ioredis Redis or Cluster instance');
+    fail('client', `must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
+  }
+  // A closed client never reconnects: every call would fail.
+  if (candidate.status === 'end') {
+    fail('client', 'has been closed (ioredis status "end"); pass a client that is not closed');
   }
   // An ioredis keyPrefix is added to command keys but not to SCAN patterns, so clear() would
   // miss or mangle keys: refuse it rather than half-support it.

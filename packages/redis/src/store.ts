@@ -4,14 +4,18 @@ import { clearKeys } from './clear.js';
 import { isCluster } from './client.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
 import { Deadlines, RedisTimeoutError } from './deadline.js';
+import { nameCommandFailure } from './errors.js';
 import { createKeyLayout, memberOf } from './keys.js';
 import type { ResolvedRedisCacheOptions } from './options.js';
+import type { ClientWatch } from './watch.js';
 
 /** How the store reaches Redis, and whether closing the cache closes the client. */
 export interface RedisConnection {
   readonly client: Redis | Cluster;
   /** `true` when the cache created the client: `close()` then quits it. */
   readonly owned: boolean;
+  /** Why the connection last failed, and whether its database could be selected. */
+  readonly watch: ClientWatch;
 }
 
 /**
@@ -33,7 +37,7 @@ const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
  * Names the key and the fix when a key of our layout holds another type. ioredis attaches the
  * failed command (`error.command.args[0]` is the key) to reply errors.
  */
-function mapError(error: unknown, command?: string, key?: string): unknown {
+function mapWrongType(error: unknown, command?: string, key?: string): unknown {
   if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
     const failed = (error as { command?: { name?: string; args?: unknown[] } }).command;
     const where =
@@ -51,10 +55,6 @@ function mapError(error: unknown, command?: string, key?: string): unknown {
   return error;
 }
 
-function rethrow(error: unknown): never {
-  throw mapError(error);
-}
-
 /** The per-command timeout ioredis itself enforces on a standalone client, if any. */
 function clientCommandTimeout(client: Redis): number | undefined {
   return (client.options as { commandTimeout?: number }).commandTimeout;
@@ -68,15 +68,25 @@ export function createRedisStore(
   connection: RedisConnection,
   options: ResolvedRedisCacheOptions,
 ): LayerInfoStore {
-  const { client, owned } = connection;
+  const { client, owned, watch } = connection;
   const { ttlMs, commandTimeoutMs } = options;
   const keys = createKeyLayout(options.keyPrefix);
+  // Every failure a caller sees passes here: named (what failed, where) and without credentials.
+  const mapError = (error: unknown, command?: string, key?: string) =>
+    nameCommandFailure(mapWrongType(error, command, key), watch.naming, command, key);
   const deadlines = new Deadlines(commandTimeoutMs, mapError);
   const grace = ttlMs === undefined ? 0 : gcGraceMs(ttlMs);
+  // With a database other than 0, nothing may reach a connection before its SELECT is known to
+  // have worked: ioredis would otherwise send it to database 0 (see ClientWatch.databaseError).
+  const selects = watch.database !== 0;
 
   function checkUp(): void {
+    if (watch.databaseError !== undefined) throw watch.databaseError;
     if (DOWN.has(client.status)) {
-      throw new Error(`Redis is not connected (ioredis status "${client.status}")`);
+      const last = watch.lastError;
+      throw new Error(
+        `Redis is not connected (ioredis status "${client.status}")${last ? `: ${last.message}` : ''}`,
+      );
     }
   }
 
@@ -90,6 +100,8 @@ export function createRedisStore(
     for (const waiter of waiting) waiter();
     waiting.clear();
   }
+  // A database that cannot be selected will not be by waiting: the waiting calls fail at once.
+  watch.onDatabaseChange = wake;
   function enqueue(waiter: () => void): void {
     if (waiting.size === 0) {
       client.on('ready', wake);
@@ -138,7 +150,8 @@ export function createRedisStore(
           done(
             new RedisTimeoutError(
               `Redis was not ready for ${command} ${key} within ${commandTimeoutMs} ms ` +
-                `(ioredis status "${client.status}")`,
+                `(ioredis status "${client.status}")` +
+                (watch.lastError ? `: ${watch.lastError.message}` : ''),
             ),
           ),
         commandTimeoutMs,
@@ -150,6 +163,13 @@ export function createRedisStore(
       waited.then(() => {
         if (signal?.aborted) throw signal.reason;
         checkUp();
+        // Woken by a database check rather than by `ready`: a command handed to a connection
+        // that is not ready waits in ioredis' queue, and runs on database 0 if SELECT fails next.
+        if (selects && client.status !== 'ready') {
+          throw new Error(
+            `Redis was not ready for ${command} ${key} (ioredis status "${client.status}")`,
+          );
+        }
         return send();
       }),
       command,
@@ -164,8 +184,10 @@ export function createRedisStore(
    */
   function mustWait(signal: AbortSignal | undefined): boolean {
     checkUp();
-    return cluster || signal !== undefined;
+    return cluster || selects || signal !== undefined;
   }
+  const notReady = () =>
+    client.status !== 'ready' || watch.databaseError !== undefined || watch.verifying;
 
   // When ioredis already times every command out soon enough (owned standalone clients are
   // configured so), a call is only wrapped to map its reply: the hot path pays for no extra
@@ -182,11 +204,15 @@ export function createRedisStore(
     key: string,
     map: (value: T) => R,
   ): Promise<R> {
-    if (trusted) return pending.then(map, rethrow);
+    if (trusted) {
+      return pending.then(map, (error: unknown) => {
+        throw mapError(error, command, key);
+      });
+    }
     return deadlines.guard(pending, command, key, map);
   }
 
-  const isLive = (score: string | null) => isLiveScore(score, Date.now());
+  const isLive = (score: string | number | null) => isLiveScore(score, Date.now());
   const readMeta = (value: string | null) =>
     // A value we cannot parse is not ours: a miss, which a later setMeta overwrites.
     value === null ? undefined : (decodeMeta(value, Date.now()) ?? undefined);
@@ -224,7 +250,7 @@ export function createRedisStore(
         // the results instead of rejecting.
         if (error) throw mapError(error, 'ZREM', key);
       }
-      return isLive(results[0]![1] as string | null);
+      return isLive(results[0]![1] as string | number | null);
     });
   }
 
@@ -256,49 +282,49 @@ export function createRedisStore(
   // checked further (down: fail at once; else maybe wait) off it.
   return {
     contains(repo, digest) {
-      if (client.status !== 'ready' && mustWait(undefined)) {
+      if (notReady() && mustWait(undefined)) {
         return afterReady(undefined, 'ZSCORE', keys.membership(repo), () => contains(repo, digest));
       }
       return contains(repo, digest);
     },
 
     add(repo, digest, signal) {
-      if (client.status !== 'ready' && mustWait(signal)) {
+      if (notReady() && mustWait(signal)) {
         return afterReady(signal, 'ZADD', keys.membership(repo), () => add(repo, digest));
       }
       return add(repo, digest);
     },
 
     remove(repo, digest, signal) {
-      if (client.status !== 'ready' && mustWait(signal)) {
+      if (notReady() && mustWait(signal)) {
         return afterReady(signal, 'ZREM', keys.membership(repo), () => remove(repo, digest));
       }
       return remove(repo, digest);
     },
 
     meta(digest) {
-      if (client.status !== 'ready' && mustWait(undefined)) {
+      if (notReady() && mustWait(undefined)) {
         return afterReady(undefined, 'GET', keys.meta(digest), () => meta(digest));
       }
       return meta(digest);
     },
 
     setMeta(digest, value: LayerMeta, signal) {
-      if (client.status !== 'ready' && mustWait(signal)) {
+      if (notReady() && mustWait(signal)) {
         return afterReady(signal, 'SET', keys.meta(digest), () => setMeta(digest, value));
       }
       return setMeta(digest, value);
     },
 
     deleteMeta(digest, signal) {
-      if (client.status !== 'ready' && mustWait(signal)) {
+      if (notReady() && mustWait(signal)) {
         return afterReady(signal, 'GETDEL', keys.meta(digest), () => deleteMeta(digest));
       }
       return deleteMeta(digest);
     },
 
     clear(signal) {
-      if (client.status !== 'ready' && mustWait(signal)) {
+      if (notReady() && mustWait(signal)) {
         return afterReady(signal, 'SCAN', keys.scanPattern, () =>
           clearKeys(client, keys, deadlines, signal),
         );
@@ -310,6 +336,7 @@ export function createRedisStore(
       try {
         if (owned) await closeClient(client, deadlines);
       } finally {
+        watch.stop();
         deadlines.stop();
       }
     },

@@ -2,18 +2,23 @@ import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { createRedisCache } from '../src/index.js';
-import { type StandaloneRedis, standaloneRedis } from './servers.js';
+import { RESP3_NATIVE, type StandaloneRedis, standaloneRedis } from './servers.js';
 
 let redis: StandaloneRedis;
 let borrowed: Redis;
+let nativeReplies: Redis;
 
 beforeAll(async () => {
   redis = await standaloneRedis();
   borrowed = new Redis(redis.url, { enableAutoPipelining: true });
+  // ioredis 6: RESP3 with its own reply types (ZSCORE a number, maps as objects). ioredis 5 does
+  // not know these options and speaks RESP2: the same as the borrowed client above.
+  nativeReplies = new Redis(redis.url, RESP3_NATIVE);
 }, 30_000);
 
 afterAll(async () => {
   await borrowed?.quit();
+  await nativeReplies?.quit();
   await redis?.stop();
 });
 
@@ -40,5 +45,25 @@ describeLayerInfoCache(
   'redis borrowed client',
   ({ storageId, ttlMs }) =>
     createRedisCache({ client: borrowed, keyPrefix: `${storageId}:`, ttlMs }),
+  capabilities,
+);
+
+describeLayerInfoCache(
+  'redis borrowed client with RESP3 reply types (replyMapping "resp3" on ioredis 6)',
+  ({ storageId, ttlMs }) =>
+    createRedisCache({ client: nativeReplies, keyPrefix: `${storageId}:`, ttlMs }),
+  capabilities,
+);
+
+// ioredis 6 defaults to RESP3; an owned connection told to use RESP2 must work the same.
+describeLayerInfoCache(
+  'redis standalone on RESP2 (protocol 2)',
+  ({ storageId, ttlMs }) =>
+    createRedisCache({
+      url: redis.url,
+      redis: { protocol: 2 } as object,
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+    }),
   capabilities,
 );

@@ -90,9 +90,11 @@ describe('outage and recovery', () => {
 
   it('writes with signals waiting for a lazy borrowed client share one wait and connect it', async () => {
     const client = new Redis(server.url, { lazyConnect: true, enableAutoPipelining: true });
-    const listeners = client.listenerCount('ready');
+    const before = client.listenerCount('ready');
     try {
       const cache = createRedisCache({ client, keyPrefix: uniquePrefix('lazy') });
+      // The cache watches its client for its whole life (to name failures): one listener.
+      const listeners = client.listenerCount('ready');
       const { signal } = new AbortController();
       const repos = Array.from({ length: 32 }, (_, i) => `team/lazy-${i}`);
       const writes = Promise.all(repos.map((repo) => cache.add(repo, d, { signal })));
@@ -103,6 +105,8 @@ describe('outage and recovery', () => {
         true,
       );
       await cache.close();
+      // A borrowed client outlives the cache: nothing of the cache stays attached to it.
+      expect(client.listenerCount('ready')).toBe(before);
     } finally {
       client.disconnect();
     }
@@ -256,11 +260,24 @@ describe('a server that was never reachable', () => {
     }
   });
 
-  it('a borrowed client that its owner already closed gives UnavailableError, not a hang', async () => {
+  it('a borrowed client that its owner already closed is refused when the cache is created', async () => {
     const client = new Redis({ lazyConnect: true });
     client.disconnect();
     await waitFor(() => client.status === 'end', 2000, 'the client to end');
+    expect(() => createRedisCache({ client, commandTimeoutMs: TIMEOUT })).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.InvalidArgument,
+        argument: 'client',
+        message: expect.stringMatching(/closed \(ioredis status "end"\)/),
+      }),
+    );
+  });
+
+  it('a borrowed client closed after the cache was created gives UnavailableError, not a hang', async () => {
+    const client = new Redis({ lazyConnect: true });
     await using cache = createRedisCache({ client, commandTimeoutMs: TIMEOUT });
+    client.disconnect();
+    await waitFor(() => client.status === 'end', 2000, 'the client to end');
     await expectEveryCallUnavailable(cache);
   });
 });

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@layercache/core';
 import { Cluster, Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { openConnection } from '../src/connection.js';
 import { createRedisCache, type RedisCacheOptions } from '../src/index.js';
 
@@ -108,6 +108,121 @@ describe('createRedisCache option validation (at construction, naming the option
       rejected({ url, commandTimeoutMs }, 'commandTimeoutMs');
     }
   });
+
+  it('refuses an unknown option with a suggestion (ttl → ttlMs, commandTimeout → commandTimeoutMs)', () => {
+    expect(rejected({ url, ttl: 1000 }, 'ttl').message).toBe(
+      'createRedisCache: unknown option `ttl`: did you mean `ttlMs`?',
+    );
+    expect(rejected({ url, commandTimeout: 500 }, 'commandTimeout').message).toBe(
+      'createRedisCache: unknown option `commandTimeout`: did you mean `commandTimeoutMs`?',
+    );
+    // Nothing close enough: the known names are listed, `meter` among them.
+    expect(rejected({ url, prefix: 'x:' }, 'prefix').message).toBe(
+      'createRedisCache: unknown option `prefix`: known options: `client`, `url`, `redis`, `cluster`, `keyPrefix`, `ttlMs`, `commandTimeoutMs`, `meter`',
+    );
+  });
+
+  it('names the type it received for a wrong type', () => {
+    expect(rejected({ url, ttlMs: '1000' }, 'ttlMs').message).toBe(
+      'createRedisCache: ttlMs must be a whole number of milliseconds at least 1, got the string "1000"',
+    );
+    expect(rejected({ url, keyPrefix: 1 }, 'keyPrefix').message).toMatch(/got the number 1$/);
+    expect(rejected({ url: 6379 }, 'url').message).toMatch(/got the number 6379$/);
+    expect(rejected({ url, meter: 'otel' }, 'meter').message).toMatch(/got the string "otel"$/);
+  });
+
+  it('turns hostile option values into InvalidArgumentError naming the option, never a TypeError', () => {
+    expect(rejected({ url, ttlMs: Object.create(null) }, 'ttlMs').message).toMatch(
+      /got an object with no prototype$/,
+    );
+    const throwing = {
+      url,
+      get ttlMs(): number {
+        throw new TypeError('boom');
+      },
+    };
+    rejected(throwing, 'ttlMs');
+    rejected(new Proxy({ url }, {}), 'options');
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new TypeError('trap');
+        },
+      },
+    );
+    rejected({ redis: hostile }, 'redis');
+    rejected({ cluster: hostile }, 'cluster');
+    rejected({ client: hostile }, 'client');
+    rejected(
+      {
+        url,
+        redis: {
+          get keyPrefix(): string {
+            throw new TypeError('boom');
+          },
+        },
+      },
+      'redis',
+    );
+  });
+
+  it('accepts meter (an OpenTelemetry Meter) among its options', async () => {
+    const meter = { createCounter() {}, createHistogram() {} };
+    await createRedisCache({ url, meter: meter as never, commandTimeoutMs: 50 }).close();
+  });
+
+  it('refuses a keyPrefix that is not well-formed UTF-16 or holds control characters', () => {
+    for (const keyPrefix of [
+      '\ud800:',
+      '\udc00:',
+      'a\ud800',
+      'tab\t:',
+      'nul\0:',
+      'del\u007f:',
+      'c1\u0085:',
+    ]) {
+      expect(rejected({ url, keyPrefix }, 'keyPrefix').message).toMatch(
+        /must be well-formed UTF-16 \(no lone surrogate\) without control characters/,
+      );
+    }
+  });
+
+  it('accepts a keyPrefix with characters outside the BMP and U+FFFD itself', async () => {
+    for (const keyPrefix of ['\ud83d\udc33:', '\ufffd:', 'é:', '']) {
+      await createRedisCache({ url, keyPrefix, commandTimeoutMs: 50 }).close();
+    }
+  });
+
+  it('refuses a database that is not a number, and a keyPrefix in the URL query', () => {
+    rejected({ url: 'redis://127.0.0.1:6379/abc' }, 'url');
+    rejected({ url: 'redis://127.0.0.1:6379/?db=x' }, 'url');
+    rejected({ url: 'redis://127.0.0.1:6379/?keyPrefix=x:' }, 'url');
+    rejected({ url, redis: { db: -1 } }, 'redis');
+    rejected({ url, redis: { db: '2' } }, 'redis');
+  });
+
+  it('masks a password in the URL query in messages', () => {
+    const message = rejected({ url: 'http://h:6379/?password=hunter2-x' }, 'url').message;
+    expect(message).not.toMatch(/hunter2-x/);
+    expect(message).toMatch(/password=\*\*\*/);
+  });
+
+  it.runIf(inject('ioredisMajor') === 6)(
+    'options ioredis itself refuses are an InvalidArgumentError naming them, URL password masked',
+    () => {
+      const message = rejected(
+        {
+          url: 'redis://cache:hunter2-pw@127.0.0.1:1',
+          redis: { protocol: 2, replyMapping: 'resp3' } as object,
+        },
+        'redis',
+      ).message;
+      expect(message).toMatch(/^createRedisCache: redis was refused by ioredis: /);
+      expect(message).toMatch(/redis:\/\/cache:\*\*\*@127\.0\.0\.1:1/);
+      expect(message).not.toMatch(/hunter2-pw/);
+    },
+  );
 
   it('accepts the documented defaults without opening anything it cannot close', async () => {
     const cache = createRedisCache({ url, commandTimeoutMs: 50 });

@@ -1,4 +1,15 @@
+import type { RedisOptions } from 'ioredis';
 import { type RedisServer, startRedisServer } from '../src/testing/index.js';
+
+/**
+ * ioredis 6 options for RESP3 with its own reply types (ZSCORE a number, maps as objects);
+ * ioredis 5 ignores them (its types do not know them) and speaks RESP2.
+ */
+export const RESP3_NATIVE = {
+  enableAutoPipelining: true,
+  protocol: 3,
+  replyMapping: 'resp3',
+} as RedisOptions;
 
 /**
  * The standalone server of one test file: a fresh `redis-server` on a free port, or the server
@@ -42,5 +53,12 @@ export async function waitFor(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+declare module 'vitest' {
+  /** Set per project in vitest.config.ts: the ioredis major the project runs on. */
+  export interface ProvidedContext {
+    ioredisMajor: 5 | 6;
   }
 }
