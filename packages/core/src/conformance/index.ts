@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 import { describe } from 'vitest';
+import { capabilityChecks } from './capabilities.js';
 import { concurrencyChecks } from './concurrency.js';
 import { durabilityChecks } from './durability.js';
 import { createHarness } from './harness.js';
@@ -54,5 +55,6 @@ export function describeLayerInfoCache(
     durabilityChecks(h);
     ttlChecks(h);
     modelChecks(h);
+    capabilityChecks(h);
   });
 }

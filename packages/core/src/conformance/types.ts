@@ -30,6 +30,10 @@ export interface ConformanceCapabilities {
   readonly durable?: boolean | { readonly reopen: ConformanceFactory };
   /** The factory honours `context.ttlMs`, timing entries with `Date.now()`. */
   readonly ttl?: boolean;
+  /** The cache has the optional `forgetDigest` (a digest forgotten in every repository). */
+  readonly forgetDigest?: boolean;
+  /** The cache has the optional `entries` (every live membership and meta, listed once). */
+  readonly entries?: boolean;
   /**
    * Runs of the model-based check. Default: the `LAYERCACHE_CONFORMANCE_RUNS` environment
    * variable, else 100.
