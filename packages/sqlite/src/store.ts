@@ -1,5 +1,6 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
 import type { Database } from 'better-sqlite3';
+import { createSqliteCapabilities } from './capabilities.js';
 import { unavailable } from './errors.js';
 
 /** What {@link createSqliteStore} needs besides the open, migrated connection. */
@@ -380,5 +381,11 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
         }
       }
     },
+
+    ...createSqliteCapabilities(db, {
+      filename,
+      live,
+      revoke: (run, signal) => write(run, true, true, signal),
+    }),
   };
 }

@@ -20,13 +20,13 @@ const fileFor = (storageId: string) => join(dir, `${storageId.replace(/[^\w.-]/g
 describeLayerInfoCache(
   'sqlite :memory:',
   ({ ttlMs }) => createSqliteCache({ filename: ':memory:', ttlMs }),
-  { ttl: true },
+  { ttl: true, forgetDigest: true, entries: true },
 );
 
 describeLayerInfoCache(
   'sqlite file',
   ({ storageId, ttlMs }) => createSqliteCache({ filename: fileFor(storageId), ttlMs }),
-  { ttl: true, durable: true },
+  { ttl: true, durable: true, forgetDigest: true, entries: true },
 );
 
 // A database an application lends, with its own table and its own migrations at user_version 7
@@ -44,5 +44,5 @@ describeLayerInfoCache(
   'sqlite borrowed file',
   ({ storageId, ttlMs }) =>
     createSqliteCache({ database: lendApplicationDatabase(storageId), ttlMs }),
-  { ttl: true, durable: true },
+  { ttl: true, durable: true, forgetDigest: true, entries: true },
 );
