@@ -17,7 +17,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const capabilities = { ttl: true, durable: true } as const;
+const capabilities = { ttl: true, durable: true, forgetDigest: true, entries: true } as const;
 
 // The storageId is the key prefix: a new id is an empty cache, the same id reopens the same data.
 describeLayerInfoCache(
