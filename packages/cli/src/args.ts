@@ -51,7 +51,9 @@ const isCommand = (word: string | undefined): word is CommandName =>
 /** Reads the command line. Throws {@link UsageError} for anything it cannot make sense of. */
 export function parseCommandLine(argv: readonly string[]): Invocation {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+  if (first === undefined)
+    throw new UsageError('a command is needed (forget, verify, stats or clear)');
+  if (first === '-h' || first === '--help' || first === 'help') {
     const topic = rest[0];
     return isCommand(topic) && first === 'help'
       ? { kind: 'help', command: topic }

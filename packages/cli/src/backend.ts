@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { LayerInfoCache } from '@layercache/core';
+import { isInvalidArgumentError, type LayerInfoCache } from '@layercache/core';
 import type { BackendChoice } from './args.js';
 import { UsageError } from './io.js';
 
@@ -33,8 +33,20 @@ export function describeBackend(backend: BackendChoice): string {
   return backend.urls.map(redact).join(', ');
 }
 
-/** Opens the cache the command line names. The adapters load only when used. */
+/**
+ * Opens the cache the command line names. The adapters load only when used. An option the
+ * adapter refuses (a malformed URL, a bad prefix) is the user's mistake: a usage error.
+ */
 export async function openCache(backend: BackendChoice, command: string): Promise<LayerInfoCache> {
+  try {
+    return await open(backend, command);
+  } catch (error) {
+    if (isInvalidArgumentError(error)) throw new UsageError(error.message, command);
+    throw error;
+  }
+}
+
+async function open(backend: BackendChoice, command: string): Promise<LayerInfoCache> {
   if (backend.kind === 'sqlite') {
     // Opening a missing file would create an empty cache and "verify" it: a typo must fail.
     let isFile = false;
