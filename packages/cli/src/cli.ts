@@ -51,9 +51,23 @@ async function execute(parsed: ParsedCommand, io: Io, signal: AbortSignal): Prom
   }
 }
 
+export type { Io } from './io.js';
+
 /**
- * Runs the command line `argv` (without `node` and the script) and resolves its exit status.
- * Never throws: every failure becomes a message on stderr and a status.
+ * Runs the `layercache` command line `argv` (without `node` and the script) and resolves its exit
+ * status: 0 ok, 1 stale entries found or a failure, 2 bad usage. Never throws: every failure
+ * becomes a message on `io.stderr` and a status. This is what the `layercache` binary calls.
+ *
+ * @example
+ * ```ts
+ * import { run } from '@layercache/cli';
+ *
+ * const status = await run(
+ *   ['stats', '--sqlite', '/var/lib/registry/layercache.sqlite', '--json'],
+ *   { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+ *   AbortSignal.timeout(60_000),
+ * );
+ * ```
  */
 export async function run(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
   let command: string | undefined;
