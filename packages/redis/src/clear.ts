@@ -55,7 +55,7 @@ async function clearNode(
   } while (cursor !== '0');
 }
 
-async function waitForReady(cluster: Cluster, deadlines: Deadlines): Promise<void> {
+export async function waitForReady(cluster: Cluster, deadlines: Deadlines): Promise<void> {
   if (cluster.status === 'ready') return;
   let onReady: (() => void) | undefined;
   try {

@@ -1,5 +1,6 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
 import type { Cluster, Redis } from 'ioredis';
+import { createRedisCapabilities } from './capabilities.js';
 import { clearKeys } from './clear.js';
 import { isCluster } from './client.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
@@ -340,6 +341,8 @@ export function createRedisStore(
         deadlines.stop();
       }
     },
+
+    ...createRedisCapabilities(client, keys, deadlines),
   };
 }
 

@@ -26,7 +26,7 @@ describeLayerInfoCache(
   'redis cluster',
   ({ storageId, ttlMs }) =>
     createRedisCache({ cluster: { nodes: cluster.nodes }, keyPrefix: `${storageId}:`, ttlMs }),
-  { ttl: true, durable: true, shared: true },
+  { ttl: true, durable: true, shared: true, forgetDigest: true, entries: true },
 );
 
 /** Every key on every current master, read straight from the nodes. */

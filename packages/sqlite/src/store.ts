@@ -1,4 +1,5 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
+import { createSqliteCapabilities } from './capabilities.js';
 import type { SqliteDatabase as Database } from './database.js';
 import { unavailable } from './errors.js';
 import { createReadWindow } from './read-window.js';
@@ -146,5 +147,11 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
         }
       }
     },
+
+    ...createSqliteCapabilities(db, {
+      filename,
+      live,
+      revoke: (run, signal) => writes.write(run, REVOKE, signal),
+    }),
   };
 }

@@ -88,7 +88,14 @@ export type BackendCallOutcome = 'found' | 'not_found' | 'error' | 'aborted';
  * const write: CacheOperation = 'add';
  * ```
  */
-export type CacheOperation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta';
+export type CacheOperation =
+  | 'contains'
+  | 'add'
+  | 'remove'
+  | 'meta'
+  | 'setMeta'
+  | 'deleteMeta'
+  | 'forgetDigest';
 
 /** The service's instruments, behind calls that say what happened. */
 export interface ServiceMetrics {
