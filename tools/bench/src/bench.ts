@@ -6,6 +6,7 @@ import type { Subject } from './adapters/types.js';
 import { checkTargets, redisPairsPerSecond } from './bench/analysis.js';
 import { createDataset } from './bench/dataset.js';
 import { measureFootprint } from './bench/footprint.js';
+import { type HttpPathResult, runHttpPath } from './bench/http-path.js';
 import { measureCells } from './bench/measure.js';
 import { fill, OPERATIONS, QUICK_OPERATIONS, verify } from './bench/operations.js';
 import { BENCH_USAGE, parseBenchArgs } from './bench/options.js';
@@ -113,6 +114,17 @@ async function main(argv: readonly string[]): Promise<void> {
         }
       }
 
+      let httpPath: HttpPathResult | undefined;
+      if (!options.quick && !options.skipHttp) {
+        log('bench: HEAD blob over HTTP through the example registry…');
+        try {
+          const { url } = await context.redis();
+          httpPath = await runHttpPath({ redisUrl: url, requests: 20_000 });
+        } catch (error) {
+          lineup.skipped.push({ name: 'HTTP read path', reason: errorMessage(error) });
+        }
+      }
+
       const footprints: FootprintResult[] = [];
       if (!options.skipMemory) {
         const measured = lineup.entries.filter(
@@ -160,6 +172,7 @@ async function main(argv: readonly string[]): Promise<void> {
         cells,
         footprints,
         redisBenchmark,
+        ...(httpPath === undefined ? {} : { httpPath }),
         targets,
         goReference: {
           ...GO_REGISTRY_REFERENCE,

@@ -144,6 +144,30 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
 
+  if (results.httpPath !== undefined) {
+    const { setup, rows } = results.httpPath;
+    out.push(
+      '### HTTP read path: `HEAD /v2/<name>/blobs/<digest>` through the example registry',
+      '',
+      `Keep-alive client in the registry's process, ${setup.concurrency} in flight, ` +
+        `${setup.requests} requests after ${setup.warmup} warm-up, Zipf ${setup.skew} over ` +
+        `${setup.repos} repositories, ${setup.foreignPercent}% for blobs the repository does not ` +
+        `link, ${setup.simulatedStorageLatencyMs} ms of simulated object-storage latency per ` +
+        'backend call. "no cache" is the same code path over a cache that holds nothing.',
+      '',
+      table(
+        ['cache', 'requests/s', 'p50 / p99 (ms)', 'backend calls per request'],
+        rows.map((r) => [
+          r.cache,
+          formatRate(r.requestsPerSecond),
+          `${r.p50Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)}`,
+          r.backendCallsPerRequest.toFixed(3),
+        ]),
+      ),
+      '',
+    );
+  }
+
   if (results.skipped.length > 0) {
     out.push('### Skipped', '');
     for (const s of results.skipped) out.push(`- ${s.name}: ${s.reason}`);
