@@ -1,0 +1,154 @@
+import type { LayerMeta } from '@layercache/core';
+import { REGISTRY_ROOT } from '../storage/layout.js';
+import { createRandom } from '../workload/random.js';
+import { createZipfSampler } from '../workload/zipf.js';
+
+/**
+ * Up to this many keys, digests and metas are built once and held in arrays (as `pnpm bench`
+ * does), so the measured loop costs a lookup. Above it they are derived from the key's index on
+ * every call: 10 million 71-character strings and their metas would hold ~3 GB of heap for
+ * subjects (SQLite, Redis) that keep nothing in the heap.
+ */
+export const MATERIALIZE_LIMIT = 2_000_000;
+
+/** Zipf exponent of the popularity of the "zipf" workload (YCSB's zipfian constant). */
+export const ZIPF_SKEW = 0.99;
+
+/** Length of the precomputed sequence of key indices a measured loop cycles through. */
+const SEQUENCE_LENGTH = 1 << 20;
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const DIGEST_LENGTH = 71;
+const scratch = Buffer.alloc(DIGEST_LENGTH);
+scratch.write('sha256:', 0, 'latin1');
+
+// murmur3's 32-bit finalizer: a bijection on 32-bit integers, so distinct indices give distinct
+// first words and therefore distinct digests.
+function fmix32(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * The digest of key `k` (`sha256:` and 64 hex digits), a fresh flat string each call, derived
+ * from `k` with a fast integer hash: ~10× cheaper than a real SHA-256, and never held by the
+ * benchmark, so a 10M-key run stays within a few GB.
+ */
+export function digestAt(k: number): string {
+  let h = fmix32(k ^ 0x5bd1e995);
+  for (let word = 0; word < 8; word++) {
+    let offset = 7 + word * 8;
+    for (let nibble = 28; nibble >= 0; nibble -= 4) {
+      scratch[offset++] = HEX[(h >>> nibble) & 15]!;
+    }
+    h = fmix32(h + 0x9e3779b9 + word);
+  }
+  return scratch.toString('latin1', 0, DIGEST_LENGTH);
+}
+
+/** The meta of key `k`: the blob's path in the Go registry's layout, and a size. */
+export function metaAt(k: number, digest = digestAt(k)): LayerMeta {
+  const encoded = digest.slice(7);
+  return {
+    path: `/${REGISTRY_ROOT}/blobs/sha256/${encoded.slice(0, 2)}/${encoded}/data`,
+    length: 1024 + k,
+  };
+}
+
+/** How many repositories `size` memberships are spread over: more links, more repositories. */
+export function repositoriesFor(size: number): number {
+  return Math.min(10_000, Math.max(100, Math.round(size / 1000)));
+}
+
+/**
+ * The keys of one size: membership k is `repos[k % R]` → `digest(k)`, one meta per digest. A miss
+ * asks the next repository for the digest (a blob that exists, linked elsewhere: the registry's
+ * cross-repository case), so it needs no extra strings.
+ */
+export interface KeySpace {
+  readonly size: number;
+  readonly repos: readonly string[];
+  /** `true` when digests and metas are held in arrays, `false` when derived per call. */
+  readonly materialized: boolean;
+  digest(k: number): string;
+  meta(k: number): LayerMeta;
+  /** Releases the arrays. */
+  dispose(): void;
+}
+
+/** Builds the {@link KeySpace} of `size` keys. */
+export function createKeySpace(size: number): KeySpace {
+  const R = repositoriesFor(size);
+  const repos = Array.from({ length: R }, (_, r) => `team-${r % 13}/service-${r}`);
+  if (size > MATERIALIZE_LIMIT) {
+    return {
+      size,
+      repos,
+      materialized: false,
+      digest: digestAt,
+      meta: (k) => metaAt(k),
+      dispose() {},
+    };
+  }
+  let digests: string[] = new Array(size);
+  let metas: LayerMeta[] = new Array(size);
+  for (let k = 0; k < size; k++) {
+    const digest = digestAt(k);
+    digests[k] = digest;
+    metas[k] = metaAt(k, digest);
+  }
+  return {
+    size,
+    repos,
+    materialized: true,
+    digest: (k) => digests[k]!,
+    meta: (k) => metas[k]!,
+    dispose() {
+      digests = [];
+      metas = [];
+    },
+  };
+}
+
+/** Key popularity of a measured workload. */
+export const DISTRIBUTIONS = ['uniform', 'zipf'] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+
+/**
+ * A fixed sequence of key indices (seeded: every subject replays the same one) drawn uniformly or
+ * with Zipf popularity. Zipf ranks are scattered over the key space by a multiplication modulo
+ * `size`, so popular keys are not neighbours in a B-tree or a hash table.
+ */
+export function keySequence(size: number, distribution: Distribution, seed = 1): Uint32Array {
+  const random = createRandom(seed);
+  const sequence = new Uint32Array(SEQUENCE_LENGTH);
+  if (distribution === 'uniform') {
+    for (let i = 0; i < SEQUENCE_LENGTH; i++) sequence[i] = Math.floor(random() * size);
+    return sequence;
+  }
+  const zipf = createZipfSampler(size, ZIPF_SKEW, random);
+  const stride = scatterStride(size);
+  for (let i = 0; i < SEQUENCE_LENGTH; i++) sequence[i] = (zipf() * stride) % size;
+  return sequence;
+}
+
+/** A multiplier co-prime with `size` (so rank → key is a permutation), below `size`. */
+function scatterStride(size: number): number {
+  if (size <= 2) return 1;
+  let stride = 2_654_435_761 % size;
+  while (gcd(stride, size) !== 1 || stride < 2) stride = (stride + 1) % size;
+  return stride;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** The mask of {@link keySequence} positions: op i reads `sequence[i & SEQUENCE_MASK]`. */
+export const SEQUENCE_MASK = SEQUENCE_LENGTH - 1;
