@@ -7,7 +7,7 @@ const MIN_SIZE = 1_000;
 const MAX_SIZE = 10_000_000;
 
 /** Settings of a scale run without flags. */
-export const SCALE_DEFAULTS = { durationMs: 250, rounds: 4, churnMs: 120_000 } as const;
+export const SCALE_DEFAULTS = { durationMs: 150, rounds: 8, churnMs: 120_000 } as const;
 
 const FLAGS = {
   scale: { type: 'boolean' },
