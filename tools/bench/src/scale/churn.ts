@@ -85,8 +85,8 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResult> {
 
   const samples: ChurnSample[] = [];
   const start = performance.now();
-  const fileBytes = async () => {
-    const sizes = await Promise.all(
+  const fileSizes = () =>
+    Promise.all(
       [filename, `${filename}-wal`].map((f) =>
         stat(f).then(
           (s) => s.size,
@@ -94,13 +94,13 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResult> {
         ),
       ),
     );
-    return sizes[0]! + sizes[1]!;
-  };
   const sample = async () => {
     samples.push({
       atMs: Math.round(performance.now() - start),
       heapBytes: await heapUsed(),
-      ...(adapter === 'sqlite' ? { fileBytes: await fileBytes() } : {}),
+      ...(adapter === 'sqlite'
+        ? await fileSizes().then(([main, wal]) => ({ fileBytes: main! + wal!, walBytes: wal! }))
+        : {}),
       ...(lru === undefined ? {} : { cacheBytes: lru.stats.bytes }),
       operations,
     });

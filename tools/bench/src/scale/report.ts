@@ -212,12 +212,19 @@ function churnSection(results: ScaleResults): string[] {
     const picked = churn.samples.filter((_, i) => i % step === 0 || i === churn.samples.length - 1);
     out.push(
       table(
-        ['at', 'calls', 'heap', churn.adapter === 'lru' ? 'charged (stats.bytes)' : 'file + WAL'],
+        [
+          'at',
+          'calls',
+          'heap',
+          churn.adapter === 'lru' ? 'charged (stats.bytes)' : 'file + WAL (WAL)',
+        ],
         picked.map((s) => [
           `${(s.atMs / 1000).toFixed(1)} s`,
           s.operations.toLocaleString('en-US'),
           formatBytes(s.heapBytes),
-          formatBytes((churn.adapter === 'lru' ? s.cacheBytes : s.fileBytes) ?? 0),
+          churn.adapter === 'lru'
+            ? formatBytes(s.cacheBytes ?? 0)
+            : `${formatBytes(s.fileBytes ?? 0)} (${formatBytes(s.walBytes ?? 0)})`,
         ]),
       ),
       '',

@@ -55,6 +55,8 @@ export interface ChurnSample {
   readonly heapBytes: number;
   /** SQLite file + WAL (sqlite only). */
   readonly fileBytes?: number;
+  /** Of which the WAL (sqlite only). */
+  readonly walBytes?: number;
   /** What the cache says it holds (lru `stats().bytes`). */
   readonly cacheBytes?: number;
   /** Operations so far. */
