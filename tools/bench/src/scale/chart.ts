@@ -60,7 +60,7 @@ export function renderScaleChart(results: ScaleResults): string {
       const gy = y(10 ** d);
       parts.push(
         `<line x1="${x0}" y1="${gy}" x2="${x0 + PANEL_WIDTH}" y2="${gy}" stroke="#eceef1"/>`,
-        `<text x="${x0 - 6}" y="${gy + 4}" text-anchor="end" fill="#555">${formatRate(10 ** d)}</text>`,
+        `<text x="${x0 - 6}" y="${gy + 4}" text-anchor="end" fill="#555">${TICK_LABELS[d] ?? formatRate(10 ** d)}</text>`,
       );
     }
     for (const adapter of results.settings.adapters) {
