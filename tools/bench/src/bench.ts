@@ -26,6 +26,7 @@ import { renderChart } from './report/chart.js';
 import { renderConsole } from './report/console.js';
 import { renderMarkdown } from './report/markdown.js';
 import { updateReadme } from './report/readme.js';
+import { runScale } from './scale/run.js';
 
 const CONCURRENCIES = [1, 64] as const;
 
@@ -34,6 +35,10 @@ const DEFAULT_OUT = fileURLToPath(new URL('../../../bench/results/', import.meta
 const ROOT_README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 async function main(argv: readonly string[]): Promise<void> {
+  if ((argv[0] === '--' ? argv.slice(1) : argv).includes('--scale')) {
+    await runScale(argv, { defaultOut: DEFAULT_OUT, readme: ROOT_README });
+    return;
+  }
   const options = parseBenchArgs(argv);
   if (options.help) {
     process.stdout.write(BENCH_USAGE);

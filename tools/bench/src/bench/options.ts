@@ -40,6 +40,7 @@ interleaved in one run, and writes bench/results/latest.json, latest.md and char
   --skip-http              do not run the example registry's HTTP read path (quick runs never do)
   --out DIR                where to write the results (default: bench/results at the repository root)
   --json                   print the results as JSON instead of the tables
+  --scale                  the cost curve from 10k to 10M entries instead (see --scale --help)
   -h, --help               show this help
 `;
 

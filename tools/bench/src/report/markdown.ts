@@ -3,7 +3,8 @@ import { OPERATION_NOTES } from '../bench/operations.js';
 import type { BenchResults, CellResult } from '../bench/results.js';
 import { formatBytes, formatMicros, formatRate, formatRatio } from './format.js';
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A Markdown table, first column left-aligned, the rest right-aligned. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const align = head.map((_, i) => (i === 0 ? '---' : '---:'));
   return [line(head), line(align), ...rows.map(line)].join('\n');
