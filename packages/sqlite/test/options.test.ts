@@ -223,9 +223,12 @@ describe('options', () => {
       const filename = join(dir, 'layercache', 'layercache.sqlite');
       expect(statSync(join(dir, 'layercache')).mode & 0o777).toBe(0o700);
       const check = new BetterSqlite3(filename, { readonly: true });
-      expect(check.prepare('SELECT repo FROM layercache_links').pluck().all()).toEqual([
-        'default/location',
-      ]);
+      expect(
+        check
+          .prepare('SELECT r.name FROM layercache_links JOIN layercache_repos AS r ON r.id = repo')
+          .pluck()
+          .all(),
+      ).toEqual(['default/location']);
       check.close();
     } finally {
       if (saved === undefined) delete process.env.XDG_CACHE_HOME;
