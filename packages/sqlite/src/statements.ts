@@ -19,7 +19,7 @@ export interface Statements {
   readonly contains: SqliteStatement;
   /** (digest key, now) → [path, length] or undefined. */
   readonly meta: SqliteStatement;
-  /** (repo): makes sure the repository has an id. */
+  /** (repo, repo): makes sure the repository has an id. */
   readonly addRepo: SqliteStatement;
   /** (repo, digest key, expiresAt), after {@link addRepo} in the same transaction. */
   readonly add: SqliteStatement;
@@ -63,8 +63,11 @@ export function prepareStatements(db: SqliteDatabase): Statements {
          WHERE digest = ? AND (expires_at IS NULL OR expires_at > ?)`,
       )
       .raw(),
+    // Not `ON CONFLICT DO NOTHING`: with AUTOINCREMENT, that uses up an id on every conflict (and
+    // writes sqlite_sequence), so ids, and the links naming them, would grow with every add.
     addRepo: db.prepare(
-      'INSERT INTO layercache_repos (name) VALUES (?) ON CONFLICT (name) DO NOTHING',
+      `INSERT INTO layercache_repos (name)
+       SELECT ? WHERE NOT EXISTS (SELECT 1 FROM layercache_repos WHERE name = ?)`,
     ),
     // An unchanged row is not rewritten, so re-adding a known membership costs no page write.
     add: db.prepare(

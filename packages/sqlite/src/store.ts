@@ -108,7 +108,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       const key = encodeDigest(digest);
       return writes.write(
         (now) => {
-          statements.addRepo.run(repo);
+          statements.addRepo.run(repo, repo);
           statements.add.run(repo, key, expiry(now));
         },
         ADD,
