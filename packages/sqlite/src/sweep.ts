@@ -23,11 +23,11 @@ export function startSweep(
     try {
       flush();
       const now = Date.now();
-      // One transaction per batch: the lock is held per batch, and a repository whose last link
-      // expired goes with it.
       // A lent connection's owner may be inside a transaction of its own: leave it alone, and
       // sweep at the next interval.
       if (db.inTransaction) return;
+      // One transaction per batch: the lock is held per batch, and a repository whose last link
+      // expired goes with it.
       statements.beginImmediate.run();
       try {
         const repos = statements.sweepLinks.all(now, SWEEP_BATCH) as number[];
