@@ -5,7 +5,9 @@
 // Preloads `entries` memberships (over `repos` repositories) and as many metas, then runs
 // `contains` (half hits, half misses) and `meta` (hits) with 64 calls in flight for `seconds`
 // each, and prints calls per second and CPU time per call (this process's user + system time: on
-// a busy machine it varies far less than the wall-clock rate). `dist` is the built package (default: this package's dist/).
+// a busy machine it varies far less than the wall-clock rate). `dist` is the built package
+// (default: this package's dist/). Extra options for createSqliteCache can be given as JSON in
+// LAYERCACHE_OPTIONS, e.g. '{"mmapSizeBytes":0}' to compare without mmap.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,12 +53,19 @@ async function rate(name, call) {
 
 const dir = mkdtempSync(join(tmpdir(), 'layercache-lookups-'));
 try {
-  const cache = createSqliteCache({ filename: join(dir, 'cache.sqlite'), synchronous: 'normal' });
+  const cache = createSqliteCache({
+    filename: join(dir, 'cache.sqlite'),
+    synchronous: 'normal',
+    ...JSON.parse(process.env.LAYERCACHE_OPTIONS ?? '{}'),
+  });
   await inFlight(entries, (i) => cache.add(repo(i % repos), digests[i]));
   await inFlight(entries, (i) =>
     cache.setMeta(digests[i], { path: `/srv/registry/blobs/${i}`, length: i }),
   );
-  console.log(`package: ${dist}, ${entries} entries over ${repos} repositories`);
+  console.log(
+    `package: ${dist}, ${entries} entries over ${repos} repositories, ` +
+      `options ${process.env.LAYERCACHE_OPTIONS ?? '{}'}`,
+  );
   // Even calls ask for an entry that is there, odd ones for a digest never added.
   const probe = (i) => {
     const n = Math.floor((i * 7919) % entries);
