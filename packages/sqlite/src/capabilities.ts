@@ -1,11 +1,12 @@
 import type { LayerCacheEntry, LayerInfoStore } from '@layercache/core';
 import type { SqliteDatabase as Database } from './database.js';
+import { decodeDigest, encodeDigest } from './digest-key.js';
 import { unavailable } from './errors.js';
 
 /** What the capabilities borrow from the store: its write queue and its notion of "live". */
 export interface CapabilityContext {
   readonly filename: string;
-  /** Queues a revoking single-statement write, committed with the tick's batch. */
+  /** Queues a revoking write of several statements, committed in the tick's batch transaction. */
   revoke<T>(run: (now: number) => T, signal: AbortSignal | undefined): Promise<T>;
   /** Whether an `expires_at` read back from a row is still live at `now`. */
   live(expiresAt: unknown, now: number): boolean;
@@ -28,14 +29,20 @@ export function createSqliteCapabilities(
 ): Required<Pick<LayerInfoStore, 'forgetDigest' | 'entries'>> {
   const { filename, revoke, live } = context;
   const forget = db
-    .prepare('DELETE FROM layercache_links WHERE digest = ? RETURNING expires_at')
-    .pluck();
-  // Keyset pagination on the primary keys: each page starts after the last row of the one before.
+    .prepare('DELETE FROM layercache_links WHERE digest = ? RETURNING repo, expires_at')
+    .raw();
+  const dropRepoIfEmpty = db.prepare(
+    `DELETE FROM layercache_repos
+     WHERE id = ? AND NOT EXISTS (SELECT 1 FROM layercache_links WHERE repo = ?)`,
+  );
+  // Keyset pagination on the primary keys (repository id, digest key): each page starts after the
+  // last row of the one before.
   const linksPage = db
     .prepare(
-      `SELECT repo, digest FROM layercache_links
-       WHERE (repo, digest) > (?, ?) AND (expires_at IS NULL OR expires_at > ?)
-       ORDER BY repo, digest LIMIT ?`,
+      `SELECT l.repo, l.digest, r.name FROM layercache_links AS l
+       JOIN layercache_repos AS r ON r.id = l.repo
+       WHERE (l.repo, l.digest) > (?, ?) AND (l.expires_at IS NULL OR l.expires_at > ?)
+       ORDER BY l.repo, l.digest LIMIT ?`,
     )
     .raw();
   const metasPage = db
@@ -55,26 +62,35 @@ export function createSqliteCapabilities(
   }
 
   return {
-    forgetDigest: (digest, signal) =>
-      revoke((now) => {
+    forgetDigest(digest, signal) {
+      const key = encodeDigest(digest);
+      return revoke((now) => {
         let removed = 0;
-        for (const expiresAt of forget.all(digest)) if (live(expiresAt, now)) removed += 1;
+        for (const [repo, expiresAt] of forget.all(key) as [number, unknown][]) {
+          if (live(expiresAt, now)) removed += 1;
+          dropRepoIfEmpty.run(repo, repo);
+        }
         return removed;
-      }, signal),
+      }, signal);
+    },
 
     *entries(): Generator<LayerCacheEntry> {
-      let after: [string, string] = ['', ''];
+      // Integer ids are positive, so (0, X'') sorts before every row.
+      let after: [number, Uint8Array] = [0, new Uint8Array(0)];
       for (;;) {
-        const rows = page<[string, string]>(linksPage, [...after, Date.now(), PAGE]);
-        for (const [repo, digest] of rows) yield { kind: 'membership', repo, digest };
+        const rows = page<[number, Uint8Array, string]>(linksPage, [...after, Date.now(), PAGE]);
+        for (const [, key, repo] of rows) {
+          yield { kind: 'membership', repo, digest: decodeDigest(key) };
+        }
         if (rows.length < PAGE) break;
-        after = rows[rows.length - 1]!;
+        const [repo, key] = rows[rows.length - 1]!;
+        after = [repo, key];
       }
-      let last = '';
+      let last: Uint8Array = new Uint8Array(0);
       for (;;) {
-        const rows = page<[string, string, number]>(metasPage, [last, Date.now(), PAGE]);
-        for (const [digest, path, length] of rows) {
-          yield { kind: 'meta', digest, meta: { path, length } };
+        const rows = page<[Uint8Array, string, number]>(metasPage, [last, Date.now(), PAGE]);
+        for (const [key, path, length] of rows) {
+          yield { kind: 'meta', digest: decodeDigest(key), meta: { path, length } };
         }
         if (rows.length < PAGE) break;
         last = rows[rows.length - 1]![0];

@@ -175,7 +175,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
     ...createSqliteCapabilities(db, {
       filename,
       live,
-      revoke: (run, signal) => writes.write(run, REVOKE, signal),
+      revoke: (run, signal) => writes.write(run, REVOKE_MANY, signal),
     }),
   };
 }
