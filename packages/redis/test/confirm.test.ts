@@ -1,0 +1,298 @@
+// Confirmed revocations (confirm.ts): a remove acknowledged on a deployment with replicas is never
+// lost in a failover; one that no replica has rejects instead.
+//
+// The partition is honest: the packets of the master's replication connection are dropped on
+// loopback with iptables (both directions, that connection only), as a network partition between
+// the two would; every other connection, the cluster bus included, keeps working. The tests need
+// root and iptables, and are skipped (saying so) without them.
+//
+// The tests take a cache factory: a second driver runs the same tests by adding one entry to
+// DRIVERS.
+import { execFileSync } from 'node:child_process';
+import { isUnavailableError, type LayerInfoCache } from '@layercache/core';
+import { digest } from '@layercache/core/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisCache, type RedisCacheOptions } from '../src/index.js';
+import {
+  type RedisCluster,
+  type RedisServer,
+  sendRedisCommand,
+  startRedisCluster,
+  startRedisServer,
+} from '../src/testing/index.js';
+import { uniquePrefix, waitFor } from './servers.js';
+
+/** Where a cache connects: a standalone URL or a Cluster's startup nodes. */
+type Target = Pick<RedisCacheOptions, 'url' | 'cluster'>;
+type CacheFactory = (
+  target: Target,
+  options: Pick<RedisCacheOptions, 'keyPrefix' | 'commandTimeoutMs' | 'confirmRevocations'>,
+) => LayerInfoCache;
+
+const DRIVERS: Record<string, CacheFactory> = {
+  ioredis: (target, options) => createRedisCache({ ...target, ...options }),
+};
+
+const TIMEOUT_MS = 600;
+
+function iptablesWorks(): boolean {
+  try {
+    execFileSync('iptables', ['-w', '-L', 'OUTPUT', '-n'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const canPartition = iptablesWorks();
+
+/**
+ * Drops every packet of `master`'s replication connections (to and from the replica's port) on
+ * loopback; the returned function removes the rules again. Only these rules are ever touched.
+ */
+async function cutReplication(master: RedisServer): Promise<() => void> {
+  const clients = String(
+    await sendRedisCommand(master.host, master.port, ['CLIENT', 'LIST', 'TYPE', 'replica']),
+  );
+  const ports = [...clients.matchAll(/(?:^| )addr=[^ ]*:(\d+) /gm)].map((match) => match[1]!);
+  if (ports.length === 0) throw new Error(`${master.port} has no replica connected`);
+  const rules = ports.flatMap((port) => [
+    ['OUTPUT', '-p', 'tcp', '--sport', String(master.port), '--dport', port, '-j', 'DROP'],
+    ['OUTPUT', '-p', 'tcp', '--sport', port, '--dport', String(master.port), '-j', 'DROP'],
+  ]);
+  for (const rule of rules) execFileSync('iptables', ['-w', '-I', ...rule]);
+  let healed = false;
+  return () => {
+    if (healed) return;
+    healed = true;
+    for (const rule of rules) execFileSync('iptables', ['-w', '-D', ...rule]);
+  };
+}
+
+async function replicationInfo(server: RedisServer): Promise<string> {
+  return String(await sendRedisCommand(server.host, server.port, ['INFO', 'replication']));
+}
+
+/** Waits until every replica of `master` has acknowledged all it was sent. */
+async function replicasCaughtUp(master: RedisServer): Promise<void> {
+  await waitFor(
+    async () => {
+      const info = await replicationInfo(master);
+      const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
+      return offset !== undefined && new RegExp(`slave0:.*offset=${offset},`).test(info);
+    },
+    10_000,
+    'the replica to catch up',
+  );
+}
+
+/** A deployment of one master per key with one replica each, and how to fail it over. */
+interface Deployment {
+  readonly target: Target;
+  /** The master holding `key` and its replica. */
+  pair(key: string): Promise<{ master: RedisServer; replica: RedisServer }>;
+  /** Kills `master`, promotes `replica`; resolves with where a cache connects afterwards. */
+  failover(master: RedisServer, replica: RedisServer): Promise<Target>;
+}
+
+/** `contains` once the deployment answers again after a failover (errors meanwhile are typed). */
+async function containsAfterFailover(
+  cache: LayerInfoCache,
+  repo: string,
+  d: string,
+): Promise<boolean> {
+  let answer: boolean | undefined;
+  await waitFor(
+    async () => {
+      try {
+        answer = await cache.contains(repo, d);
+        return true;
+      } catch (error) {
+        expect(isUnavailableError(error)).toBe(true);
+        return false;
+      }
+    },
+    30_000,
+    'the deployment to answer after the failover',
+  );
+  return answer!;
+}
+
+function describePartition(name: string, deploy: () => Promise<Deployment & AsyncDisposable>) {
+  for (const [driver, create] of Object.entries(DRIVERS)) {
+    describe.skipIf(!canPartition)(`${name} (${driver}): revocations and failover`, () => {
+      let deployment: Deployment & AsyncDisposable;
+      beforeAll(async () => {
+        deployment = await deploy();
+      }, 120_000);
+      afterAll(async () => {
+        await deployment?.[Symbol.asyncDispose]();
+      });
+
+      const open = (target: Target, prefix: string, confirm?: boolean | 'auto') =>
+        create(target, {
+          keyPrefix: prefix,
+          commandTimeoutMs: TIMEOUT_MS,
+          ...(confirm === undefined ? {} : { confirmRevocations: confirm }),
+        });
+
+      it('a remove no replica has received rejects with UnavailableError instead of resolving', async () => {
+        const prefix = uniquePrefix('cut');
+        const repo = 'team/cut';
+        const d = digest('cut');
+        await using cache = open(deployment.target, prefix);
+        await cache.add(repo, d);
+        const { master } = await deployment.pair(`${prefix}r:${repo}`);
+        await replicasCaughtUp(master);
+        const heal = await cutReplication(master);
+        try {
+          const started = performance.now();
+          const error = await cache.remove(repo, d).then(
+            () => undefined,
+            (reason: unknown) => reason,
+          );
+          const elapsed = performance.now() - started;
+          expect(isUnavailableError(error)).toBe(true);
+          expect((error as Error).message).toMatch(/not confirmed by a replica within \d+ ms/);
+          expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.125 + 250);
+          // A deleteMeta is confirmed the same way.
+          await cache.setMeta(d, { path: 'p', length: 1 });
+          await expect(cache.deleteMeta(d)).rejects.toThrow(/not confirmed by a replica/);
+        } finally {
+          heal();
+        }
+      }, 60_000);
+
+      it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
+        const prefix = uniquePrefix('kept');
+        const repo = 'team/kept';
+        const d = digest('kept');
+        await using cache = open(deployment.target, prefix);
+        await cache.add(repo, d);
+        const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
+        await replicasCaughtUp(master);
+        expect(await cache.remove(repo, d)).toBe(true);
+        // Cut right after the acknowledgement: nothing more reaches the replica.
+        const heal = await cutReplication(master);
+        try {
+          const after = await deployment.failover(master, replica);
+          await using fresh = open(after, prefix);
+          expect(await containsAfterFailover(fresh, repo, d)).toBe(false);
+        } finally {
+          heal();
+        }
+      }, 90_000);
+    });
+  }
+}
+
+// The reproduction of the bug confirmations fix: with them off, the same partition loses an
+// acknowledged remove in a failover. Proves the partition above is real (the tests can fail).
+function describeUnconfirmedLoss(
+  name: string,
+  deploy: () => Promise<Deployment & AsyncDisposable>,
+) {
+  describe.skipIf(!canPartition)(`${name}: without confirmations`, () => {
+    it('an acknowledged remove is lost in a failover (the hazard confirmations remove)', async () => {
+      await using deployment = await deploy();
+      const prefix = uniquePrefix('lost');
+      const repo = 'team/lost';
+      const d = digest('lost');
+      const open = (target: Target) =>
+        createRedisCache({
+          ...target,
+          keyPrefix: prefix,
+          commandTimeoutMs: TIMEOUT_MS,
+          confirmRevocations: false,
+        });
+      await using cache = open(deployment.target);
+      await cache.add(repo, d);
+      const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
+      await replicasCaughtUp(master);
+      const heal = await cutReplication(master);
+      try {
+        expect(await cache.remove(repo, d)).toBe(true);
+        const after = await deployment.failover(master, replica);
+        await using fresh = open(after);
+        expect(await containsAfterFailover(fresh, repo, d)).toBe(true);
+      } finally {
+        heal();
+      }
+    }, 90_000);
+  });
+}
+
+async function standalone(): Promise<Deployment & AsyncDisposable> {
+  const master = await startRedisServer();
+  const replica = await startRedisServer({
+    args: ['--replicaof', master.host, String(master.port), '--repl-diskless-sync-delay', '0'],
+  });
+  await waitFor(
+    async () => (await replicationInfo(replica)).includes('master_link_status:up'),
+    10_000,
+    'the replica to sync',
+  );
+  return {
+    target: { url: master.url },
+    pair: async () => ({ master, replica }),
+    async failover(dead, promoted) {
+      await dead.kill('SIGKILL');
+      await sendRedisCommand(promoted.host, promoted.port, ['REPLICAOF', 'NO', 'ONE']);
+      return { url: promoted.url };
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.all([master.stop(), replica.stop()]);
+    },
+  };
+}
+
+async function cluster(): Promise<Deployment & AsyncDisposable> {
+  const started: RedisCluster = await startRedisCluster();
+  const byPort = (port: number) => started.servers.find((server) => server.port === port)!;
+  return {
+    target: { cluster: { nodes: started.nodes } },
+    async pair(key) {
+      const live = started.servers.find((server) => server.pid !== undefined)!;
+      const slot = Number(
+        await sendRedisCommand(live.host, live.port, ['CLUSTER', 'KEYSLOT', key]),
+      );
+      // CLUSTER NODES, not SLOTS: SLOTS lists a replica only once its offset was gossiped.
+      const nodes = String(await sendRedisCommand(live.host, live.port, ['CLUSTER', 'NODES']))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '));
+      const port = (address: string) => Number(/:(\d+)@/.exec(address)![1]);
+      const master = nodes.find(
+        (fields) =>
+          fields[2]!.includes('master') &&
+          fields.slice(8).some((range) => {
+            const [from, to = from] = range.split('-').map(Number);
+            return from! <= slot && slot <= to!;
+          }),
+      );
+      const replica = nodes.find(
+        (fields) => fields[3] === master?.[0] && !fields[2]!.includes('fail'),
+      );
+      if (master === undefined || replica === undefined) {
+        throw new Error(`slot ${slot} has no master with a replica`);
+      }
+      return { master: byPort(port(master[1]!)), replica: byPort(port(replica[1]!)) };
+    },
+    async failover(dead, promoted) {
+      await dead.kill('SIGKILL');
+      await sendRedisCommand(promoted.host, promoted.port, ['CLUSTER', 'FAILOVER', 'TAKEOVER']);
+      await waitFor(
+        async () => (await replicationInfo(promoted)).includes('role:master'),
+        10_000,
+        'the replica to take over',
+      );
+      await started.waitUntilHealthy(30_000);
+      return { cluster: { nodes: started.nodes.filter((node) => node.port !== dead.port) } };
+    },
+    [Symbol.asyncDispose]: () => started.stop(),
+  };
+}
+
+describePartition('redis standalone master + replica', standalone);
+describePartition('redis cluster (3 masters, 1 replica each)', cluster);
+describeUnconfirmedLoss('redis standalone master + replica', standalone);
+describeUnconfirmedLoss('redis cluster (3 masters, 1 replica each)', cluster);
