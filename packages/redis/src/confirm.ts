@@ -268,24 +268,29 @@ export function createRevocationConfirmer(
 
     async clear(unconfirmed, signal) {
       if (mode === false || closed) return unconfirmed();
-      // One slot of each master, to find the master and a marker that lands on it.
-      const slotOf = new Map<string, number>();
+      // Per master: a slot of it (to find its link) and the marker that lands on it, if any
+      // (with a hash-tagged prefix, none on a master without the tag's slot: nothing of the
+      // cache lives there to confirm).
+      const masters = new Map<string, { slot: number; marker: string | undefined }>();
       if (cluster) {
         (client as Cluster).slots.forEach((nodes, slot) => {
           const master = nodes?.[0];
-          if (master !== undefined && !slotOf.has(master)) slotOf.set(master, slot);
+          if (master === undefined) return;
+          const known = masters.get(master);
+          if (known === undefined) masters.set(master, { slot, marker: markers(slot) });
+          else if (known.marker === undefined) known.marker = markers(slot);
         });
       } else {
-        slotOf.set(STANDALONE, 0);
+        masters.set(STANDALONE, { slot: 0, marker: `${keyPrefix}c:0` });
       }
-      const targets = await Promise.all([...slotOf.values()].map((slot) => targetOf(slot)));
+      const entries = [...masters];
+      const targets = await Promise.all(entries.map(([, { slot }]) => targetOf(slot)));
       if (targets.every((link) => link === undefined)) return unconfirmed();
       await Promise.all(
-        [...slotOf].map(async ([master, slot], index) => {
+        entries.map(async ([master, { marker }], index) => {
           const link = cluster ? clusterLink(master) : standaloneLink();
           await clearOn(link, signal);
-          if (targets[index] === undefined) return;
-          const marker = cluster ? markerFor(slot) : `${keyPrefix}c:0`;
+          if (targets[index] === undefined || marker === undefined) return;
           await deadlines.guard(confirm(link, marker, `clear on ${master}`), 'WAIT', '1');
         }),
       );

@@ -25,24 +25,33 @@ function crc16(bytes: Uint8Array): number {
  */
 export function keySlot(key: string): number {
   const bytes = Buffer.from(key, 'utf8');
-  const open = bytes.indexOf(0x7b);
-  if (open !== -1) {
-    const close = bytes.indexOf(0x7d, open + 1);
-    if (close > open + 1) return crc16(bytes.subarray(open + 1, close)) % 16384;
-  }
-  return crc16(bytes) % 16384;
+  const tag = hashTag(bytes);
+  return crc16(tag ?? bytes) % 16384;
 }
 
-// Past this, the prefix pins every key to a few slots (a hash tag) and no marker can be found.
+function hashTag(bytes: Buffer): Buffer | undefined {
+  const open = bytes.indexOf(0x7b);
+  if (open === -1) return undefined;
+  const close = bytes.indexOf(0x7d, open + 1);
+  return close > open + 1 ? bytes.subarray(open + 1, close) : undefined;
+}
+
+// ~160 000 candidates cover every slot; this bound is never reached in practice.
 const MAX_MARKER_SEARCH = 1 << 20;
 
 /**
- * Finds, for a slot, a key `<prefix>c:<n>` that lives in it: a key of the cache's own prefix (so
+ * Finds, for a slot, a key `<prefix>c:<n>` that lives in it (`undefined` when the prefix's hash
+ * tag pins every key of the cache to another slot): a key of the cache's own prefix (so
  * an ACL limited to the prefix allows writing it) that is never a membership or meta key (those
  * are `r:` and `m:`), so `clear()` never treats it as an entry. Found by a sweep over `n` that is
  * remembered, ~160 000 hashes for all 16 384 slots, once.
  */
 export function createSlotMarkers(prefix: string): (slot: number) => string | undefined {
+  // A prefix with a hash tag puts every key of the cache in the tag's slot, markers included.
+  if (hashTag(Buffer.from(prefix, 'utf8')) !== undefined) {
+    const pinned = keySlot(prefix);
+    return (slot) => (slot === pinned ? `${prefix}c:0` : undefined);
+  }
   const found = new Map<number, string>();
   let next = 0;
   return (slot) => {

@@ -68,6 +68,12 @@ async function cutReplication(master: RedisServer): Promise<() => void> {
   };
 }
 
+function offset(info: string, field: string): number {
+  const value = new RegExp(`${field}:(\\d+)`).exec(info)?.[1];
+  if (value === undefined) throw new Error(`no ${field} in ${info}`);
+  return Number(value);
+}
+
 async function replicationInfo(server: RedisServer): Promise<string> {
   return String(await sendRedisCommand(server.host, server.port, ['INFO', 'replication']));
 }
@@ -141,9 +147,16 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
         const d = digest('cut');
         await using cache = open(deployment.target, prefix);
         await cache.add(repo, d);
+        await cache.setMeta(d, { path: 'p', length: 1 });
         const { master } = await deployment.pair(`${prefix}r:${repo}`);
-        await replicasCaughtUp(master);
-        const heal = await cutReplication(master);
+        // On a Cluster the meta's key may live on another master: cut that one too.
+        const metaMaster = (await deployment.pair(`${prefix}m:${d}`)).master;
+        const masters = [...new Set([master, metaMaster])];
+        for (const cut of masters) await replicasCaughtUp(cut);
+        const heals = await Promise.all(masters.map(cutReplication));
+        const heal = () => {
+          for (const each of heals) each();
+        };
         try {
           const started = performance.now();
           const error = await cache.remove(repo, d).then(
@@ -155,11 +168,72 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
           expect((error as Error).message).toMatch(/not confirmed by a replica within \d+ ms/);
           expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.125 + 250);
           // A deleteMeta is confirmed the same way.
-          await cache.setMeta(d, { path: 'p', length: 1 });
           await expect(cache.deleteMeta(d)).rejects.toThrow(/not confirmed by a replica/);
         } finally {
           heal();
         }
+      }, 60_000);
+
+      it('a revocation retried once the partition heals resolves, and the replica has it', async () => {
+        const prefix = uniquePrefix('retry');
+        const repo = 'team/retry';
+        const d = digest('retry');
+        const key = `${prefix}r:${repo}`;
+        await using cache = open(deployment.target, prefix);
+        await cache.add(repo, d);
+        const { master, replica } = await deployment.pair(key);
+        await replicasCaughtUp(master);
+        const heal = await cutReplication(master);
+        let removedAt: number;
+        try {
+          await expect(cache.remove(repo, d)).rejects.toThrow(/not confirmed by a replica/);
+          removedAt = offset(await replicationInfo(master), 'master_repl_offset');
+        } finally {
+          heal();
+        }
+        // The retry removes nothing (the master has it already): the marker write is what
+        // WAIT confirms, and with it the first attempt.
+        expect(await cache.remove(repo, d)).toBe(false);
+        const replicated = offset(await replicationInfo(replica), 'slave_repl_offset');
+        expect(replicated).toBeGreaterThanOrEqual(removedAt);
+      }, 60_000);
+
+      it('clear() rejects while no replica can confirm it, and resolves once one can', async () => {
+        const prefix = uniquePrefix('clear');
+        const repo = 'team/clear';
+        const d = digest('clear');
+        await using cache = open(deployment.target, prefix);
+        await cache.add(repo, d);
+        const { master } = await deployment.pair(`${prefix}r:${repo}`);
+        await replicasCaughtUp(master);
+        const heal = await cutReplication(master);
+        try {
+          await expect(cache.clear()).rejects.toThrow(/not confirmed by a replica/);
+        } finally {
+          heal();
+        }
+        await cache.clear();
+        expect(await cache.contains(repo, d)).toBe(false);
+      }, 60_000);
+
+      it('close() closes the connections revocations were confirmed on', async () => {
+        const prefix = uniquePrefix('close');
+        const repo = 'team/close';
+        const d = digest('close');
+        const { master } = await deployment.pair(`${prefix}r:${repo}`);
+        const connected = async () =>
+          String(
+            await sendRedisCommand(master.host, master.port, ['CLIENT', 'LIST', 'TYPE', 'normal']),
+          )
+            .trim()
+            .split('\n').length;
+        const before = await connected();
+        const cache = open(deployment.target, prefix);
+        await cache.add(repo, d);
+        expect(await cache.remove(repo, d)).toBe(true);
+        expect(await connected()).toBeGreaterThanOrEqual(before + 2);
+        await cache.close();
+        await waitFor(async () => (await connected()) === before, 5000, 'the connections to close');
       }, 60_000);
 
       it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
@@ -248,34 +322,45 @@ async function standalone(): Promise<Deployment & AsyncDisposable> {
 async function cluster(): Promise<Deployment & AsyncDisposable> {
   const started: RedisCluster = await startRedisCluster();
   const byPort = (port: number) => started.servers.find((server) => server.port === port)!;
+
+  // CLUSTER NODES, not SLOTS: SLOTS lists a replica only once its offset was gossiped.
+  async function findPair(key: string) {
+    const live = started.servers.find((server) => server.pid !== undefined)!;
+    const slot = Number(await sendRedisCommand(live.host, live.port, ['CLUSTER', 'KEYSLOT', key]));
+    const nodes = String(await sendRedisCommand(live.host, live.port, ['CLUSTER', 'NODES']))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    const port = (address: string) => Number(/:(\d+)@/.exec(address)![1]);
+    const master = nodes.find(
+      (fields) =>
+        fields[2]!.includes('master') &&
+        fields.slice(8).some((range) => {
+          const [from, to = from] = range.split('-').map(Number);
+          return from! <= slot && slot <= to!;
+        }),
+    );
+    const replica = nodes.find(
+      (fields) => fields[3] === master?.[0] && !fields[2]!.includes('fail'),
+    );
+    if (master === undefined || replica === undefined) return undefined;
+    return { master: byPort(port(master[1]!)), replica: byPort(port(replica[1]!)) };
+  }
+
   return {
     target: { cluster: { nodes: started.nodes } },
     async pair(key) {
-      const live = started.servers.find((server) => server.pid !== undefined)!;
-      const slot = Number(
-        await sendRedisCommand(live.host, live.port, ['CLUSTER', 'KEYSLOT', key]),
+      let found: Awaited<ReturnType<typeof findPair>>;
+      // A node may learn who replicates whom by gossip a moment after the replica synced.
+      await waitFor(
+        async () => {
+          found = await findPair(key);
+          return found !== undefined;
+        },
+        10_000,
+        `a master with a replica for ${key}`,
       );
-      // CLUSTER NODES, not SLOTS: SLOTS lists a replica only once its offset was gossiped.
-      const nodes = String(await sendRedisCommand(live.host, live.port, ['CLUSTER', 'NODES']))
-        .trim()
-        .split('\n')
-        .map((line) => line.split(' '));
-      const port = (address: string) => Number(/:(\d+)@/.exec(address)![1]);
-      const master = nodes.find(
-        (fields) =>
-          fields[2]!.includes('master') &&
-          fields.slice(8).some((range) => {
-            const [from, to = from] = range.split('-').map(Number);
-            return from! <= slot && slot <= to!;
-          }),
-      );
-      const replica = nodes.find(
-        (fields) => fields[3] === master?.[0] && !fields[2]!.includes('fail'),
-      );
-      if (master === undefined || replica === undefined) {
-        throw new Error(`slot ${slot} has no master with a replica`);
-      }
-      return { master: byPort(port(master[1]!)), replica: byPort(port(replica[1]!)) };
+      return found!;
     },
     async failover(dead, promoted) {
       await dead.kill('SIGKILL');
@@ -291,6 +376,27 @@ async function cluster(): Promise<Deployment & AsyncDisposable> {
     [Symbol.asyncDispose]: () => started.stop(),
   };
 }
+
+describe('confirmRevocations on a master without replicas', () => {
+  it("'auto' does not confirm (nothing to confirm with), true rejects every revocation", async () => {
+    await using server = await startRedisServer();
+    const repo = 'team/alone';
+    const d = digest('alone');
+    await using auto = createRedisCache({ url: server.url, keyPrefix: uniquePrefix('auto') });
+    await auto.add(repo, d);
+    expect(await auto.remove(repo, d)).toBe(true);
+    await using always = createRedisCache({
+      url: server.url,
+      keyPrefix: uniquePrefix('always'),
+      commandTimeoutMs: 1000,
+      confirmRevocations: true,
+    });
+    await always.add(repo, d);
+    await expect(always.remove(repo, d)).rejects.toThrow(
+      /not confirmed by a replica within 750 ms \(WAIT 1 answered 0\)/,
+    );
+  });
+});
 
 describePartition('redis standalone master + replica', standalone);
 describePartition('redis cluster (3 masters, 1 replica each)', cluster);
