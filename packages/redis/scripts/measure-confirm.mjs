@@ -32,10 +32,10 @@ async function measure(label, options) {
 
 // Node 20 has no `await using`: stopped explicitly.
 {
-  const master = await startRedisServer();
+  const master = await startRedisServer({ args: ['--repl-diskless-sync-delay', '0'] });
   await measure('standalone, no replica (auto)', { url: master.url });
   const replica = await startRedisServer({
-    args: ['--replicaof', master.host, String(master.port), '--repl-diskless-sync-delay', '0'],
+    args: ['--replicaof', master.host, String(master.port)],
   });
   for (;;) {
     const info = String(

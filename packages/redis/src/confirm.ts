@@ -7,7 +7,7 @@
  * pipelined in one round trip:
  *
  *   1. the revocation itself (the same commands the store sends otherwise),
- *   2. `MULTI SET <prefix>c:<n> 1 DEL <prefix>c:<n> EXEC` on a marker key in the same slot,
+ *   2. `MULTI SET <prefix>c:<n> 1 UNLINK <prefix>c:<n> EXEC` on a marker key in the same slot,
  *   3. `WAIT 1 <ms>`.
  *
  * Why the revocation is sent on the link (option a) and not beside it: `WAIT` blocks the
@@ -90,13 +90,20 @@ export function createRevocationConfirmer(
   options: ConfirmerOptions,
 ): RevocationConfirmer {
   const { mode, commandTimeoutMs, keyPrefix, keys, deadlines } = options;
-  const waitMs = waitTimeoutMs(commandTimeoutMs);
+  const fullWaitMs = waitTimeoutMs(commandTimeoutMs);
   const cluster = isCluster(client);
   const markers = createSlotMarkers(keyPrefix);
   const links = new Map<string, Redis>();
   // Masters seen with a replica (sticky, see the header).
   const replicated = new Set<string>();
   let closed = false;
+
+  // A standalone database other than 0: ioredis goes on with database 0 when the SELECT it sends
+  // on connect fails, and a revocation there would revoke nothing. So a link selects it once more
+  // itself, awaited before its first revocation, and is never reconnected (a new link is opened,
+  // and checked again, after a disconnect).
+  const database = cluster ? 0 : ((client as Redis).options.db ?? 0);
+  const selecting = new WeakMap<Redis, Promise<unknown>>();
 
   function open(address: string, from: Redis): Redis {
     let link = links.get(address);
@@ -108,11 +115,18 @@ export function createRevocationConfirmer(
       maxRetriesPerRequest: 1,
       commandTimeout: commandTimeoutMs,
       // A Cluster master that went away is not reconnected to: its slots moved, and the next
-      // revocation opens a link to the new master. A standalone link follows its client's policy.
-      ...(cluster ? { retryStrategy: () => null } : {}),
+      // revocation opens a link to the new master. A standalone link follows its client's
+      // policy, but for a database other than 0 (see above).
+      ...(cluster || database !== 0 ? { retryStrategy: () => null } : {}),
     });
     const opened = link;
     links.set(address, opened);
+    if (database !== 0) {
+      const selected = deadlines.guard(opened.select(database), 'SELECT', String(database));
+      // A link whose database cannot be selected is dropped: the next revocation tries anew.
+      selected.catch(() => opened.disconnect());
+      selecting.set(opened, selected);
+    }
     // Failures reach the caller through the commands; the listener keeps ioredis from printing.
     opened.on('error', () => {});
     opened.once('end', () => {
@@ -200,9 +214,15 @@ export function createRevocationConfirmer(
     return marker;
   }
 
-  /** The marker write and `WAIT`, sent right after a revocation on the same link. */
-  function confirm(link: Redis, marker: string, what: string): Promise<void> {
-    const touched = link.multi().set(marker, '1').del(marker).exec();
+  /**
+   * The marker write and `WAIT`, sent right after a revocation on the same link. `WAIT` gets what
+   * is left of its share of `commandTimeoutMs` since the call began (opening the link, asking
+   * whether the master has replicas, selecting a database came first), so that its answer, not
+   * the call's deadline, is what a caller sees.
+   */
+  function confirm(link: Redis, marker: string, what: string, startedAt: number): Promise<void> {
+    const waitMs = Math.max(1, fullWaitMs - Math.ceil(performance.now() - startedAt));
+    const touched = link.multi().set(marker, '1').unlink(marker).exec();
     const waited = link.wait(1, waitMs);
     return Promise.all([touched, waited]).then(([results, acks]) => {
       for (const [error] of results ?? []) if (error) throw error;
@@ -220,12 +240,31 @@ export function createRevocationConfirmer(
     slot: number,
     what: string,
     send: (on: Redis | Cluster) => Promise<T>,
+    startedAt: number,
   ): Promise<T> {
+    const marker = cluster ? markerFor(slot) : `${keyPrefix}c:0`;
+    const selected = selecting.get(link);
+    if (selected !== undefined) {
+      return selected.then(() => {
+        selecting.delete(link);
+        return onLink(link, slot, what, send, startedAt);
+      });
+    }
     // Sent in this order on one connection, in the same tick: the revocation, then the marker
     // and WAIT, which confirm it.
     const result = send(link);
-    const confirmed = confirm(link, cluster ? markerFor(slot) : `${keyPrefix}c:0`, what);
-    return Promise.all([result, confirmed]).then(([value]) => value);
+    const confirmed = confirm(link, marker, what, startedAt);
+    return Promise.all([result, confirmed]).then(
+      ([value]) => value,
+      (error: unknown) => {
+        // The slot moved (a failover): let the Cluster client learn the new master now rather
+        // than on its next own MOVED, so the retry goes to the right link.
+        if (cluster && error instanceof Error && error.message.startsWith('MOVED')) {
+          (client as Cluster).refreshSlotsCache();
+        }
+        throw error;
+      },
+    );
   }
 
   async function clearOn(link: Redis, signal: AbortSignal | undefined): Promise<void> {
@@ -254,16 +293,22 @@ export function createRevocationConfirmer(
   return {
     revoke(key, command, send) {
       if (mode === false || closed) return send(client);
-      const slot = cluster ? keySlot(key) : 0;
-      const link = targetOf(slot);
-      if (link === undefined) return send(client);
-      const what = `${command} ${key}`;
-      if (link instanceof Promise) {
-        return link.then((ready) =>
-          ready === undefined ? send(client) : onLink(ready, slot, what, send),
-        );
+      const startedAt = performance.now();
+      try {
+        const slot = cluster ? keySlot(key) : 0;
+        const link = targetOf(slot);
+        if (link === undefined) return send(client);
+        const what = `${command} ${key}`;
+        if (link instanceof Promise) {
+          return link.then((ready) =>
+            ready === undefined ? send(client) : onLink(ready, slot, what, send, startedAt),
+          );
+        }
+        return onLink(link, slot, what, send, startedAt);
+      } catch (error) {
+        // No master known for the slot, or no connection to it: a rejection like any other.
+        return Promise.reject(error);
       }
-      return onLink(link, slot, what, send);
     },
 
     async clear(unconfirmed, signal) {
@@ -289,9 +334,12 @@ export function createRevocationConfirmer(
       await Promise.all(
         entries.map(async ([master, { marker }], index) => {
           const link = cluster ? clusterLink(master) : standaloneLink();
+          await selecting.get(link);
           await clearOn(link, signal);
           if (targets[index] === undefined || marker === undefined) return;
-          await deadlines.guard(confirm(link, marker, `clear on ${master}`), 'WAIT', '1');
+          // Its own share of the timeout: the scan before it may have taken long.
+          const confirmed = confirm(link, marker, `clear on ${master}`, performance.now());
+          await deadlines.guard(confirmed, 'WAIT', '1');
         }),
       );
     },
