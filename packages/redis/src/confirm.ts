@@ -76,7 +76,11 @@ export interface ConfirmerOptions {
   readonly deadlines: Deadlines;
 }
 
-/** How often a standalone master that had no replica is asked again (on a revocation). */
+// The names client libraries give an error reply of Redis (ioredis; node-redis), as errors.ts.
+const REPLY_ERRORS = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
+const isReplyError = (error: unknown) => error instanceof Error && REPLY_ERRORS.has(error.name);
+
+/** How often a master that had no replica is asked again (on a revocation). */
 export const REFRESH_MS = 5000;
 const SCAN_COUNT = 1000;
 
@@ -150,8 +154,13 @@ export function createRevocationConfirmer(
             const count = /connected_slaves:(\d+)/.exec(String(info));
             if (count !== null && Number(count[1]) > 0) replicated.add(address);
           },
-          // Not allowed (ACL) or not reachable: asked again later; until then not confirmed.
-          () => {},
+          (error: unknown) => {
+            // Refused (an ACL without INFO): asked again later; until then not confirmed.
+            if (isReplyError(error)) return;
+            // Not reachable, or no answer in time: the revocation could not be made either, and
+            // must not wait a second timeout on the main connection.
+            throw error;
+          },
         )
         .finally(() => {
           checkedAt.set(address, Date.now());
@@ -172,7 +181,8 @@ export function createRevocationConfirmer(
     if (last === undefined) {
       return check(address, link()).then(() => (replicated.has(address) ? link() : undefined));
     }
-    if (Date.now() - last > REFRESH_MS) void check(address, link());
+    // In the background: a failure shows on the next revocation that needs the link.
+    if (Date.now() - last > REFRESH_MS) check(address, link()).catch(() => {});
     return undefined;
   }
 

@@ -400,6 +400,31 @@ describe('confirmRevocations on a master without replicas', () => {
   });
 });
 
+describe('the first revocation, which asks the master about replicas', () => {
+  it('settles within commandTimeoutMs on a frozen server (one deadline, not two)', async () => {
+    await using server = await startRedisServer();
+    const timeout = 300;
+    await using cache = createRedisCache({
+      url: server.url,
+      keyPrefix: uniquePrefix('frozen'),
+      commandTimeoutMs: timeout,
+    });
+    await cache.add('team/frozen', digest('frozen'));
+    process.kill(server.pid!, 'SIGSTOP');
+    try {
+      const started = performance.now();
+      const error = await cache.remove('team/frozen', digest('frozen')).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(isUnavailableError(error)).toBe(true);
+      expect(performance.now() - started).toBeLessThan(timeout * 1.125 + 150);
+    } finally {
+      process.kill(server.pid!, 'SIGCONT');
+    }
+  });
+});
+
 describe('confirmed revocations on a database other than 0', () => {
   it('are made in that database, never in database 0', async () => {
     await using deployment = await standalone();
