@@ -18,12 +18,13 @@ import {
   type RedisServer,
   sendRedisCommand,
   startRedisCluster,
+  startRedisSentinel,
   startRedisServer,
 } from '../src/testing/index.js';
 import { uniquePrefix, waitFor } from './servers.js';
 
-/** Where a cache connects: a standalone URL or a Cluster's startup nodes. */
-type Target = Pick<RedisCacheOptions, 'url' | 'cluster'>;
+/** Where a cache connects: a standalone URL, Sentinel, or a Cluster's startup nodes. */
+type Target = Pick<RedisCacheOptions, 'url' | 'redis' | 'cluster'>;
 type CacheFactory = (
   target: Target,
   options: Pick<RedisCacheOptions, 'keyPrefix' | 'commandTimeoutMs' | 'confirmRevocations'>,
@@ -321,6 +322,42 @@ async function standalone(): Promise<Deployment & AsyncDisposable> {
   };
 }
 
+async function sentinel(): Promise<Deployment & AsyncDisposable> {
+  const pair = await standalone();
+  const { master, replica } = await pair.pair('');
+  const watcher = await startRedisSentinel({ master });
+  const ask = (...args: string[]) =>
+    sendRedisCommand(watcher.host, watcher.port, ['SENTINEL', ...args]);
+  // Sentinel learns of replicas from the master's INFO, every 10 s: it cannot fail over before.
+  await waitFor(
+    async () => JSON.stringify(await ask('REPLICAS', watcher.name)).includes(String(replica.port)),
+    20_000,
+    'Sentinel to know the replica',
+  );
+  const target = {
+    redis: { sentinels: [{ host: watcher.host, port: watcher.port }], name: watcher.name },
+  };
+  return {
+    target,
+    pair: pair.pair,
+    async failover(dead, promoted) {
+      await dead.kill('SIGKILL');
+      await waitFor(
+        async () =>
+          JSON.stringify(await ask('GET-MASTER-ADDR-BY-NAME', watcher.name)).includes(
+            String(promoted.port),
+          ),
+        30_000,
+        'Sentinel to promote the replica',
+      );
+      return target;
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.all([watcher.stop(), pair[Symbol.asyncDispose]()]);
+    },
+  };
+}
+
 async function cluster(): Promise<Deployment & AsyncDisposable> {
   const started: RedisCluster = await startRedisCluster();
   const byPort = (port: number) => started.servers.find((server) => server.port === port)!;
@@ -447,6 +484,7 @@ describe('confirmed revocations on a database other than 0', () => {
 });
 
 describePartition('redis standalone master + replica', standalone);
+describePartition('redis Sentinel (master + replica)', sentinel);
 describePartition('redis cluster (3 masters, 1 replica each)', cluster);
 describeUnconfirmedLoss('redis standalone master + replica', standalone);
 describeUnconfirmedLoss('redis cluster (3 masters, 1 replica each)', cluster);
