@@ -80,13 +80,22 @@ async function replicationInfo(server: RedisServer): Promise<string> {
   return String(await sendRedisCommand(server.host, server.port, ['INFO', 'replication']));
 }
 
-/** Waits until every replica of `master` has acknowledged all it was sent. */
+/**
+ * Waits until the replica of `master` has acknowledged everything the master wrote (call it after
+ * a write). Right after its first sync a replica reports its link up while the master starts
+ * streaming to it only on its next acknowledgement, up to a second later: until then no WAIT
+ * succeeds.
+ */
 async function replicasCaughtUp(master: RedisServer): Promise<void> {
   await waitFor(
     async () => {
       const info = await replicationInfo(master);
       const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
-      return offset !== undefined && new RegExp(`slave0:.*offset=${offset},`).test(info);
+      return (
+        offset !== undefined &&
+        offset !== '0' &&
+        new RegExp(`slave0:.*state=online,offset=${offset},`).test(info)
+      );
     },
     10_000,
     'the replica to catch up',
@@ -473,6 +482,7 @@ describe('confirmed revocations on a database other than 0', () => {
     await using three = createRedisCache({ url: `${url}/3`, keyPrefix: prefix });
     await zero.add(repo, d);
     await three.add(repo, d);
+    await replicasCaughtUp((await deployment.pair('')).master);
     expect(await three.remove(repo, d)).toBe(true);
     expect(await three.contains(repo, d)).toBe(false);
     expect(await zero.contains(repo, d)).toBe(true);

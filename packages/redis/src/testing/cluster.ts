@@ -29,8 +29,9 @@ export interface RedisCluster extends AsyncDisposable {
   readonly nodes: readonly { readonly host: string; readonly port: number }[];
   /**
    * Resolves once every live node reports `cluster_state:ok` and agrees on all slots, and every
-   * live replica has finished its sync (`master_link_status:up`): a replica that never synced is
-   * not promoted, so a failover right after start would leave the cluster down.
+   * live replica has finished its sync (`master_link_status:up`, and `state=online` on its
+   * master): a replica that never synced is not promoted, so a failover right after start would
+   * leave the cluster down.
    */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes their directories. Idempotent. */
@@ -159,8 +160,11 @@ async function unsyncedReplica(servers: readonly RedisServer[]): Promise<string 
       }
     }),
   );
-  return infos.find(
-    (info) => !info.includes('role:master') && !info.includes('master_link_status:up'),
+  // Both ends: the replica has loaded its copy, and the master has put it online.
+  return infos.find((info) =>
+    info.includes('role:master')
+      ? /^slave\d+:.*state=(?!online)/m.test(info)
+      : !info.includes('master_link_status:up'),
   );
 }
 
