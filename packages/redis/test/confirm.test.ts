@@ -46,6 +46,8 @@ function iptablesWorks(): boolean {
   }
 }
 const canPartition = iptablesWorks();
+// Said in the title of what is skipped, so a skip is never silent.
+const unlessPartition = canPartition ? '' : ' — skipped: needs root and iptables';
 
 /**
  * Drops every packet of `master`'s replication connections (to and from the replica's port) on
@@ -136,137 +138,149 @@ async function containsAfterFailover(
 
 function describePartition(name: string, deploy: () => Promise<Deployment & AsyncDisposable>) {
   for (const [driver, create] of Object.entries(DRIVERS)) {
-    describe.skipIf(!canPartition)(`${name} (${driver}): revocations and failover`, () => {
-      let deployment: Deployment & AsyncDisposable;
-      beforeAll(async () => {
-        deployment = await deploy();
-      }, 120_000);
-      afterAll(async () => {
-        await deployment?.[Symbol.asyncDispose]();
-      });
-
-      const open = (target: Target, prefix: string, confirm?: boolean | 'auto') =>
-        create(target, {
-          keyPrefix: prefix,
-          commandTimeoutMs: TIMEOUT_MS,
-          ...(confirm === undefined ? {} : { confirmRevocations: confirm }),
+    describe.skipIf(!canPartition)(
+      `${name} (${driver}): revocations and failover${unlessPartition}`,
+      () => {
+        let deployment: Deployment & AsyncDisposable;
+        beforeAll(async () => {
+          deployment = await deploy();
+        }, 120_000);
+        afterAll(async () => {
+          await deployment?.[Symbol.asyncDispose]();
         });
 
-      it('a remove no replica has received rejects with UnavailableError instead of resolving', async () => {
-        const prefix = uniquePrefix('cut');
-        const repo = 'team/cut';
-        const d = digest('cut');
-        await using cache = open(deployment.target, prefix);
-        await cache.add(repo, d);
-        await cache.setMeta(d, { path: 'p', length: 1 });
-        const { master } = await deployment.pair(`${prefix}r:${repo}`);
-        // On a Cluster the meta's key may live on another master: cut that one too.
-        const metaMaster = (await deployment.pair(`${prefix}m:${d}`)).master;
-        const masters = [...new Set([master, metaMaster])];
-        for (const cut of masters) await replicasCaughtUp(cut);
-        const heals = await Promise.all(masters.map(cutReplication));
-        const heal = () => {
-          for (const each of heals) each();
-        };
-        try {
-          const started = performance.now();
-          const error = await cache.remove(repo, d).then(
-            () => undefined,
-            (reason: unknown) => reason,
+        const open = (target: Target, prefix: string, confirm?: boolean | 'auto') =>
+          create(target, {
+            keyPrefix: prefix,
+            commandTimeoutMs: TIMEOUT_MS,
+            ...(confirm === undefined ? {} : { confirmRevocations: confirm }),
+          });
+
+        it('a remove no replica has received rejects with UnavailableError instead of resolving', async () => {
+          const prefix = uniquePrefix('cut');
+          const repo = 'team/cut';
+          const d = digest('cut');
+          await using cache = open(deployment.target, prefix);
+          await cache.add(repo, d);
+          await cache.setMeta(d, { path: 'p', length: 1 });
+          const { master } = await deployment.pair(`${prefix}r:${repo}`);
+          // On a Cluster the meta's key may live on another master: cut that one too.
+          const metaMaster = (await deployment.pair(`${prefix}m:${d}`)).master;
+          const masters = [...new Set([master, metaMaster])];
+          for (const cut of masters) await replicasCaughtUp(cut);
+          const heals = await Promise.all(masters.map(cutReplication));
+          const heal = () => {
+            for (const each of heals) each();
+          };
+          try {
+            const started = performance.now();
+            const error = await cache.remove(repo, d).then(
+              () => undefined,
+              (reason: unknown) => reason,
+            );
+            const elapsed = performance.now() - started;
+            expect(isUnavailableError(error)).toBe(true);
+            expect((error as Error).message).toMatch(/not confirmed by a replica within \d+ ms/);
+            expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.125 + 250);
+            // A deleteMeta is confirmed the same way.
+            await expect(cache.deleteMeta(d)).rejects.toThrow(/not confirmed by a replica/);
+          } finally {
+            heal();
+          }
+        }, 60_000);
+
+        it('a revocation retried once the partition heals resolves, and the replica has it', async () => {
+          const prefix = uniquePrefix('retry');
+          const repo = 'team/retry';
+          const d = digest('retry');
+          const key = `${prefix}r:${repo}`;
+          await using cache = open(deployment.target, prefix);
+          await cache.add(repo, d);
+          const { master, replica } = await deployment.pair(key);
+          await replicasCaughtUp(master);
+          const heal = await cutReplication(master);
+          let removedAt: number;
+          try {
+            await expect(cache.remove(repo, d)).rejects.toThrow(/not confirmed by a replica/);
+            removedAt = offset(await replicationInfo(master), 'master_repl_offset');
+          } finally {
+            heal();
+          }
+          // The retry removes nothing (the master has it already): the marker write is what
+          // WAIT confirms, and with it the first attempt.
+          expect(await cache.remove(repo, d)).toBe(false);
+          const replicated = offset(await replicationInfo(replica), 'slave_repl_offset');
+          expect(replicated).toBeGreaterThanOrEqual(removedAt);
+        }, 60_000);
+
+        it('clear() rejects while no replica can confirm it, and resolves once one can', async () => {
+          const prefix = uniquePrefix('clear');
+          const repo = 'team/clear';
+          const d = digest('clear');
+          await using cache = open(deployment.target, prefix);
+          await cache.add(repo, d);
+          const { master } = await deployment.pair(`${prefix}r:${repo}`);
+          await replicasCaughtUp(master);
+          const heal = await cutReplication(master);
+          try {
+            await expect(cache.clear()).rejects.toThrow(/not confirmed by a replica/);
+          } finally {
+            heal();
+          }
+          await cache.clear();
+          expect(await cache.contains(repo, d)).toBe(false);
+        }, 60_000);
+
+        it('close() closes the connections revocations were confirmed on', async () => {
+          const prefix = uniquePrefix('close');
+          const repo = 'team/close';
+          const d = digest('close');
+          const { master } = await deployment.pair(`${prefix}r:${repo}`);
+          const connected = async () =>
+            String(
+              await sendRedisCommand(master.host, master.port, [
+                'CLIENT',
+                'LIST',
+                'TYPE',
+                'normal',
+              ]),
+            )
+              .trim()
+              .split('\n').length;
+          const before = await connected();
+          const cache = open(deployment.target, prefix);
+          await cache.add(repo, d);
+          expect(await cache.remove(repo, d)).toBe(true);
+          expect(await connected()).toBeGreaterThanOrEqual(before + 2);
+          await cache.close();
+          await waitFor(
+            async () => (await connected()) === before,
+            5000,
+            'the connections to close',
           );
-          const elapsed = performance.now() - started;
-          expect(isUnavailableError(error)).toBe(true);
-          expect((error as Error).message).toMatch(/not confirmed by a replica within \d+ ms/);
-          expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.125 + 250);
-          // A deleteMeta is confirmed the same way.
-          await expect(cache.deleteMeta(d)).rejects.toThrow(/not confirmed by a replica/);
-        } finally {
-          heal();
-        }
-      }, 60_000);
+        }, 60_000);
 
-      it('a revocation retried once the partition heals resolves, and the replica has it', async () => {
-        const prefix = uniquePrefix('retry');
-        const repo = 'team/retry';
-        const d = digest('retry');
-        const key = `${prefix}r:${repo}`;
-        await using cache = open(deployment.target, prefix);
-        await cache.add(repo, d);
-        const { master, replica } = await deployment.pair(key);
-        await replicasCaughtUp(master);
-        const heal = await cutReplication(master);
-        let removedAt: number;
-        try {
-          await expect(cache.remove(repo, d)).rejects.toThrow(/not confirmed by a replica/);
-          removedAt = offset(await replicationInfo(master), 'master_repl_offset');
-        } finally {
-          heal();
-        }
-        // The retry removes nothing (the master has it already): the marker write is what
-        // WAIT confirms, and with it the first attempt.
-        expect(await cache.remove(repo, d)).toBe(false);
-        const replicated = offset(await replicationInfo(replica), 'slave_repl_offset');
-        expect(replicated).toBeGreaterThanOrEqual(removedAt);
-      }, 60_000);
-
-      it('clear() rejects while no replica can confirm it, and resolves once one can', async () => {
-        const prefix = uniquePrefix('clear');
-        const repo = 'team/clear';
-        const d = digest('clear');
-        await using cache = open(deployment.target, prefix);
-        await cache.add(repo, d);
-        const { master } = await deployment.pair(`${prefix}r:${repo}`);
-        await replicasCaughtUp(master);
-        const heal = await cutReplication(master);
-        try {
-          await expect(cache.clear()).rejects.toThrow(/not confirmed by a replica/);
-        } finally {
-          heal();
-        }
-        await cache.clear();
-        expect(await cache.contains(repo, d)).toBe(false);
-      }, 60_000);
-
-      it('close() closes the connections revocations were confirmed on', async () => {
-        const prefix = uniquePrefix('close');
-        const repo = 'team/close';
-        const d = digest('close');
-        const { master } = await deployment.pair(`${prefix}r:${repo}`);
-        const connected = async () =>
-          String(
-            await sendRedisCommand(master.host, master.port, ['CLIENT', 'LIST', 'TYPE', 'normal']),
-          )
-            .trim()
-            .split('\n').length;
-        const before = await connected();
-        const cache = open(deployment.target, prefix);
-        await cache.add(repo, d);
-        expect(await cache.remove(repo, d)).toBe(true);
-        expect(await connected()).toBeGreaterThanOrEqual(before + 2);
-        await cache.close();
-        await waitFor(async () => (await connected()) === before, 5000, 'the connections to close');
-      }, 60_000);
-
-      it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
-        const prefix = uniquePrefix('kept');
-        const repo = 'team/kept';
-        const d = digest('kept');
-        await using cache = open(deployment.target, prefix);
-        await cache.add(repo, d);
-        const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
-        await replicasCaughtUp(master);
-        expect(await cache.remove(repo, d)).toBe(true);
-        // Cut right after the acknowledgement: nothing more reaches the replica.
-        const heal = await cutReplication(master);
-        try {
-          const after = await deployment.failover(master, replica);
-          await using fresh = open(after, prefix);
-          expect(await containsAfterFailover(fresh, repo, d)).toBe(false);
-        } finally {
-          heal();
-        }
-      }, 90_000);
-    });
+        it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
+          const prefix = uniquePrefix('kept');
+          const repo = 'team/kept';
+          const d = digest('kept');
+          await using cache = open(deployment.target, prefix);
+          await cache.add(repo, d);
+          const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
+          await replicasCaughtUp(master);
+          expect(await cache.remove(repo, d)).toBe(true);
+          // Cut right after the acknowledgement: nothing more reaches the replica.
+          const heal = await cutReplication(master);
+          try {
+            const after = await deployment.failover(master, replica);
+            await using fresh = open(after, prefix);
+            expect(await containsAfterFailover(fresh, repo, d)).toBe(false);
+          } finally {
+            heal();
+          }
+        }, 90_000);
+      },
+    );
   }
 }
 
@@ -276,7 +290,7 @@ function describeUnconfirmedLoss(
   name: string,
   deploy: () => Promise<Deployment & AsyncDisposable>,
 ) {
-  describe.skipIf(!canPartition)(`${name}: without confirmations`, () => {
+  describe.skipIf(!canPartition)(`${name}: without confirmations${unlessPartition}`, () => {
     it('an acknowledged remove is lost in a failover (the hazard confirmations remove)', async () => {
       await using deployment = await deploy();
       const prefix = uniquePrefix('lost');
