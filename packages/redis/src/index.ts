@@ -3,6 +3,7 @@ import { openConnection } from './connection.js';
 import { type RedisCacheOptions, resolveOptions } from './options.js';
 import { createRedisStore } from './store.js';
 
+export { type ConfirmRevocations, RevocationUnconfirmedError } from './confirm.js';
 export { RedisTimeoutError } from './deadline.js';
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,

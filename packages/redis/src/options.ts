@@ -83,6 +83,31 @@ export interface RedisCacheOptions extends AdapterOptions {
    * and while Redis is unreachable. A whole number from 1 to 2^31 − 1. Default: 1000.
    */
   readonly commandTimeoutMs?: number;
+  /**
+   * Whether `remove`, `deleteMeta` and `clear` resolve only once a replica has them, so that a
+   * failover cannot bring a revoked membership back (a wrong `true`). When confirmed, the
+   * revocation is sent on a connection of its own per master followed by `WAIT 1`, and a
+   * revocation no replica acknowledged within three quarters of `commandTimeoutMs` rejects with
+   * `UnavailableError` (cause: `RevocationUnconfirmedError`, "not confirmed by a replica within
+   * … ms"): it is done on the master, but retry it (or fall back) before relying on it. Adds and
+   * `setMeta` are never confirmed (a lost add is a miss, never a wrong answer).
+   *
+   * - `'auto'`: confirm on masters that have replicas — on a Cluster, a master whose slots list a
+   *   replica; standalone or Sentinel, a master reporting `connected_slaves` > 0 in
+   *   `INFO replication` (asked when the first revocation comes, and again at most every 5 s
+   *   while it has none). Once a master was seen with a replica, its revocations stay confirmed
+   *   until the cache is closed: a replica that stopped answering is exactly when it matters.
+   * - `true`: confirm every revocation (a master without a replica rejects every one).
+   * - `false`: never confirm (one round trip fewer; a revocation can be lost in a failover).
+   *
+   * Default: `'auto'`.
+   *
+   * @example
+   * ```ts
+   * createRedisCache({ cluster: { nodes }, confirmRevocations: true });
+   * ```
+   */
+  readonly confirmRevocations?: boolean | 'auto';
 }
 
 /** The options after validation, with defaults applied. */
@@ -90,6 +115,7 @@ export interface ResolvedRedisCacheOptions {
   readonly keyPrefix: string;
   readonly ttlMs: number | undefined;
   readonly commandTimeoutMs: number;
+  readonly confirmRevocations: boolean | 'auto';
   /** How to reach Redis, read once from the caller's object (a getter never runs twice). */
   readonly connection: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>;
   readonly meter: AdapterOptions['meter'];
@@ -110,6 +136,7 @@ const KNOWN_OPTIONS = [
   'keyPrefix',
   'ttlMs',
   'commandTimeoutMs',
+  'confirmRevocations',
   'meter',
 ] as const;
 
@@ -181,6 +208,17 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
     max: MAX_TIMER_MS,
     unit: 'milliseconds',
   });
+  const confirmRevocations = options.confirmRevocations;
+  if (
+    confirmRevocations !== undefined &&
+    confirmRevocations !== 'auto' &&
+    typeof confirmRevocations !== 'boolean'
+  ) {
+    fail(
+      'confirmRevocations',
+      `must be true, false or "auto", got ${describeValue(confirmRevocations)}`,
+    );
+  }
   const meter = options.meter;
   if (meter !== undefined && (typeof meter !== 'object' || meter === null)) {
     fail('meter', `must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
@@ -189,6 +227,7 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
     commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    confirmRevocations: (confirmRevocations as boolean | 'auto' | undefined) ?? 'auto',
     connection: { client, url, redis, cluster },
     meter: meter as AdapterOptions['meter'],
   };

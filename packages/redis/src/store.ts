@@ -4,6 +4,7 @@ import { createRedisCapabilities } from './capabilities.js';
 import { clearKeys } from './clear.js';
 import { isCluster } from './client.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
+import { createRevocationConfirmer } from './confirm.js';
 import { Deadlines, RedisTimeoutError } from './deadline.js';
 import { nameCommandFailure } from './errors.js';
 import { createKeyLayout, memberOf } from './keys.js';
@@ -80,6 +81,14 @@ export function createRedisStore(
   // With a database other than 0, nothing may reach a connection before its SELECT is known to
   // have worked: ioredis would otherwise send it to database 0 (see ClientWatch.databaseError).
   const selects = watch.database !== 0;
+  // Revocations on a deployment with replicas are confirmed by one (confirm.ts).
+  const confirm = createRevocationConfirmer(client, {
+    mode: options.confirmRevocations,
+    commandTimeoutMs,
+    keyPrefix: options.keyPrefix,
+    keys,
+    deadlines,
+  });
 
   function checkUp(): void {
     if (watch.databaseError !== undefined) throw watch.databaseError;
@@ -243,7 +252,9 @@ export function createRedisStore(
     const key = keys.membership(repo);
     // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
     const member = memberOf(digest);
-    const transaction = client.multi().zscore(key, member).zrem(key, member).exec();
+    const transaction = confirm.revoke(key, 'ZREM', (on) =>
+      on.multi().zscore(key, member).zrem(key, member).exec(),
+    );
     return bounded(transaction, 'ZREM', key, (results) => {
       if (results === null) throw new Error(`MULTI on ${key} was aborted`);
       for (const [error] of results) {
@@ -266,7 +277,8 @@ export function createRedisStore(
 
   function deleteMeta(digest: string): Promise<boolean> {
     const key = keys.meta(digest);
-    return bounded(client.getdel(key), 'GETDEL', key, (value) => readMeta(value) !== undefined);
+    const deleted = confirm.revoke(key, 'GETDEL', (on) => on.getdel(key));
+    return bounded(deleted, 'GETDEL', key, (value) => readMeta(value) !== undefined);
   }
 
   function contains(repo: string, digest: string): Promise<boolean> {
@@ -327,14 +339,15 @@ export function createRedisStore(
     clear(signal) {
       if (notReady() && mustWait(signal)) {
         return afterReady(signal, 'SCAN', keys.scanPattern, () =>
-          clearKeys(client, keys, deadlines, signal),
+          confirm.clear(() => clearKeys(client, keys, deadlines, signal), signal),
         );
       }
-      return clearKeys(client, keys, deadlines, signal);
+      return confirm.clear(() => clearKeys(client, keys, deadlines, signal), signal);
     },
 
     async close() {
       try {
+        await confirm.close();
         if (owned) await closeClient(client, deadlines);
       } finally {
         watch.stop();
