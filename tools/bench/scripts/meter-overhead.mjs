@@ -24,9 +24,9 @@ function bareMap() {
       return links.get(r)?.has(d) === true;
     },
     async add(r, d) {
-      let set = links.get(r);
-      if (set === undefined) links.set(r, (set = new Set()));
-      set.add(d);
+      const set = links.get(r);
+      if (set === undefined) links.set(r, new Set([d]));
+      else set.add(d);
     },
     async meta(d) {
       return metas.get(d);
