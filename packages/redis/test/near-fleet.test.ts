@@ -168,6 +168,85 @@ describe('near cache behind a frozen link', () => {
   }, 30_000);
 });
 
+describe('near cache and a read that races an invalidation', () => {
+  let proxy: FreezingProxy;
+  let direct: Redis;
+
+  beforeAll(async () => {
+    proxy = await startFreezingProxy(Number(new URL(redis.url).port));
+    direct = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    proxy.resume();
+    await direct?.quit();
+    await proxy?.close();
+  });
+
+  it('does not keep a fill whose reply arrived after an invalidation of its key', async () => {
+    const prefix = uniquePrefix('near-race');
+    const digest = digestOf(2);
+    const metrics = countingMeter();
+    const near = createRedisCache({
+      url: proxy.url,
+      keyPrefix: prefix,
+      meter: metrics.meter,
+      near: { maxStalenessMs: STALENESS },
+    });
+    try {
+      await near.add('race/repo', digest);
+      await near.add('race/other', digest);
+      await waitFor(
+        async () => {
+          const before = metrics.count(NEAR_METRICS.hits);
+          await near.contains('race/other', digest);
+          return metrics.count(NEAR_METRICS.hits) > before;
+        },
+        5000,
+        'a near hit',
+      );
+      // The subscriber is the connection in Pub/Sub mode; hold the replies of the other one.
+      const list = String(await direct.client('LIST'));
+      const subscriberPorts = new Set(
+        list
+          .split('\n')
+          .filter((line) => line.includes('sub=1'))
+          .map((line) => Number(/addr=[^ ]*:(\d+)/.exec(line)?.[1])),
+      );
+      const ours = proxy.ports().filter((port) => !subscriberPorts.has(port));
+      expect(ours.length).toBe(1);
+      proxy.holdReplies((port) => ours.includes(port));
+      // Read (runs in Redis now, its reply held), then revoke: the invalidation reaches the
+      // subscriber before the read's reply reaches the cache.
+      const read = near.contains('race/repo', digest);
+      await sleep(20);
+      const invalidations = metrics.count(NEAR_METRICS.invalidations);
+      expect(await direct.zrem(`${prefix}r:race/repo`, digest.slice(7))).toBe(1);
+      await waitFor(
+        () => metrics.count(NEAR_METRICS.invalidations) > invalidations,
+        1000,
+        'the invalidation',
+      );
+      proxy.resume();
+      // Started before the remove: may answer true, but must not stay in the near cache.
+      expect(await read).toBe(true);
+      await waitFor(
+        async () => {
+          const before = metrics.count(NEAR_METRICS.hits);
+          await near.contains('race/other', digest);
+          return metrics.count(NEAR_METRICS.hits) > before;
+        },
+        5000,
+        'fences completing again',
+      );
+      expect(await near.contains('race/repo', digest)).toBe(false);
+    } finally {
+      proxy.resume();
+      await near.close();
+    }
+  }, 30_000);
+});
+
 // The whole suite with the near cache on: every answer must stay the model's, and a second
 // instance (another client, or another process without a near cache) sees writes within the bound.
 describeLayerInfoCache(

@@ -21,20 +21,30 @@ export function countingMeter() {
  */
 export interface FreezingProxy {
   readonly url: string;
+  /** Holds bytes in both directions on every connection. */
   freeze(): void;
+  /**
+   * Holds only what Redis sends back on the connections whose proxy-to-Redis local port `pick`
+   * accepts (as `CLIENT LIST` shows it in `addr=`): commands still reach Redis and run.
+   */
+  holdReplies(pick: (port: number) => boolean): void;
+  /** The proxy-to-Redis local ports of the open connections. */
+  ports(): number[];
   resume(): void;
   close(): Promise<void>;
 }
 
 export async function startFreezingProxy(targetPort: number): Promise<FreezingProxy> {
   let frozen = false;
-  const pipes: Array<{ flush(): void; destroy(): void }> = [];
+  let holding: ((port: number) => boolean) | undefined;
+  const pipes: Array<{ port: () => number; flush(): void; destroy(): void }> = [];
   const { connect } = await import('node:net');
   const server: Server = createServer((client: Socket) => {
     const upstream = connect(targetPort, '127.0.0.1');
     const held: Array<[Socket, Buffer]> = [];
     const forward = (to: Socket) => (chunk: Buffer) => {
-      if (frozen) held.push([to, chunk]);
+      const hold = frozen || (to === client && holding?.(upstream.localPort ?? -1) === true);
+      if (hold) held.push([to, chunk]);
       else to.write(chunk);
     };
     client.on('data', forward(upstream));
@@ -48,6 +58,7 @@ export async function startFreezingProxy(targetPort: number): Promise<FreezingPr
     client.on('close', destroy);
     upstream.on('close', destroy);
     pipes.push({
+      port: () => upstream.localPort ?? -1,
       flush() {
         for (const [to, chunk] of held.splice(0)) to.write(chunk);
       },
@@ -62,8 +73,13 @@ export async function startFreezingProxy(targetPort: number): Promise<FreezingPr
     freeze() {
       frozen = true;
     },
+    holdReplies(pick) {
+      holding = pick;
+    },
+    ports: () => pipes.map((pipe) => pipe.port()),
     resume() {
       frozen = false;
+      holding = undefined;
       for (const pipe of pipes) pipe.flush();
     },
     async close() {

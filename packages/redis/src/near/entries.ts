@@ -1,77 +1,149 @@
 import type { LayerMeta } from '@layercache/core';
 
 interface Entry {
-  /** The Redis key the entry was read from: an invalidation of it drops the entry. */
-  readonly key: string;
+  /** `undefined` for a meta. */
+  readonly repo: string | undefined;
+  readonly digest: string;
   readonly expiresAt: number;
   readonly meta: LayerMeta | undefined;
+  /** Set by a hit, cleared when eviction passes it (the CLOCK algorithm's second chance). */
+  referenced: boolean;
+  /** Dropped (invalidated, replaced, evicted): its place in the eviction queue is skipped. */
+  dead: boolean;
 }
 
 /**
- * The near cache's contents: at most `max` entries in least-recently-used order (a `Map` keeps
- * insertion order; a hit moves its entry to the end), indexed by Redis key because one
- * invalidation of a repository's key drops every membership read from it.
+ * The near cache's contents: at most `max` entries, memberships by repository then digest and
+ * metas by digest — the shape of the Redis keys, since one invalidation of a repository's key
+ * drops every membership read from it, and so that a hit is two `Map` lookups of the caller's
+ * strings (building one compound key per call cost more than the rest of a hit together).
+ * Eviction approximates least-recently-used with CLOCK: a hit only sets a flag.
  */
 export class NearEntries {
-  readonly #entries = new Map<string, Entry>();
-  readonly #byKey = new Map<string, Set<string>>();
+  readonly #repos = new Map<string, Map<string, Entry>>();
+  readonly #metas = new Map<string, Entry>();
   readonly #max: number;
+  /** Every entry in insertion order (dead ones too, until passed or compacted). */
+  #queue: Entry[] = [];
+  #head = 0;
+  #size = 0;
 
   constructor(max: number) {
     this.#max = max;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#size;
   }
 
-  /** The live entry under `id`, moved to most recently used; an expired one is dropped. */
-  get(id: string): Entry | undefined {
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
-    // Same clock as the Redis store's own expiry check.
-    if (entry.expiresAt !== Number.POSITIVE_INFINITY && entry.expiresAt <= Date.now()) {
-      this.#delete(id, entry);
-      return undefined;
-    }
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
-    return entry;
+  membership(repo: string, digest: string): Entry | undefined {
+    return this.#live(this.#repos.get(repo)?.get(digest));
   }
 
-  set(id: string, key: string, expiresAt: number, meta?: LayerMeta): void {
-    const old = this.#entries.get(id);
-    if (old !== undefined) this.#delete(id, old);
-    this.#entries.set(id, { key, expiresAt, meta });
-    let ids = this.#byKey.get(key);
-    if (ids === undefined) {
-      ids = new Set();
-      this.#byKey.set(key, ids);
-    }
-    ids.add(id);
-    if (this.#entries.size > this.#max) {
-      const [oldestId, oldest] = this.#entries.entries().next().value as [string, Entry];
-      this.#delete(oldestId, oldest);
-    }
+  meta(digest: string): Entry | undefined {
+    return this.#live(this.#metas.get(digest));
   }
 
-  /** Drops every entry read from `key`. */
-  dropKey(key: string): void {
-    const ids = this.#byKey.get(key);
-    if (ids === undefined) return;
-    this.#byKey.delete(key);
-    for (const id of ids) this.#entries.delete(id);
+  setMembership(repo: string, digest: string, expiresAt: number): void {
+    let digests = this.#repos.get(repo);
+    if (digests === undefined) {
+      digests = new Map();
+      this.#repos.set(repo, digests);
+    }
+    const entry = this.#entry(repo, digest, expiresAt, undefined);
+    this.#kill(digests.get(digest));
+    digests.set(digest, entry);
+    this.#added(entry);
+  }
+
+  setMeta(digest: string, expiresAt: number, meta: LayerMeta): void {
+    const entry = this.#entry(undefined, digest, expiresAt, meta);
+    this.#kill(this.#metas.get(digest));
+    this.#metas.set(digest, entry);
+    this.#added(entry);
+  }
+
+  /** Drops every membership of `repo` (one Redis key). */
+  dropRepo(repo: string): void {
+    const digests = this.#repos.get(repo);
+    if (digests === undefined) return;
+    this.#repos.delete(repo);
+    for (const entry of digests.values()) this.#kill(entry);
+  }
+
+  dropMeta(digest: string): void {
+    const entry = this.#metas.get(digest);
+    if (entry === undefined) return;
+    this.#metas.delete(digest);
+    this.#kill(entry);
   }
 
   clear(): void {
-    this.#entries.clear();
-    this.#byKey.clear();
+    this.#repos.clear();
+    this.#metas.clear();
+    this.#queue = [];
+    this.#head = 0;
+    this.#size = 0;
   }
 
-  #delete(id: string, entry: Entry): void {
-    this.#entries.delete(id);
-    const ids = this.#byKey.get(entry.key);
-    ids?.delete(id);
-    if (ids?.size === 0) this.#byKey.delete(entry.key);
+  #live(entry: Entry | undefined): Entry | undefined {
+    if (entry === undefined) return undefined;
+    // Same clock as the Redis store's own expiry check.
+    if (entry.expiresAt !== Number.POSITIVE_INFINITY && entry.expiresAt <= Date.now()) {
+      this.#remove(entry);
+      return undefined;
+    }
+    entry.referenced = true;
+    return entry;
+  }
+
+  #entry(repo: string | undefined, digest: string, expiresAt: number, meta?: LayerMeta): Entry {
+    return { repo, digest, expiresAt, meta, referenced: false, dead: false };
+  }
+
+  #added(entry: Entry): void {
+    this.#queue.push(entry);
+    this.#size += 1;
+    while (this.#size > this.#max) {
+      const oldest = this.#queue[this.#head]!;
+      this.#head += 1;
+      if (oldest.dead) continue;
+      if (oldest.referenced) {
+        oldest.referenced = false;
+        this.#queue.push(oldest);
+        continue;
+      }
+      this.#remove(oldest);
+    }
+    // Keep the queue within a small multiple of the live entries, however many were dropped.
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#queue.length > 2 * this.#size + 1024) {
+      this.#queue = this.#queue.slice(this.#head).filter((queued) => !queued.dead);
+      this.#head = 0;
+    }
+  }
+
+  /** Removes a live entry from its map. */
+  #remove(entry: Entry): void {
+    if (entry.repo === undefined) {
+      if (this.#metas.get(entry.digest) === entry) this.#metas.delete(entry.digest);
+    } else {
+      const digests = this.#repos.get(entry.repo);
+      if (digests?.get(entry.digest) === entry) {
+        digests.delete(entry.digest);
+        if (digests.size === 0) this.#repos.delete(entry.repo);
+      }
+    }
+    this.#kill(entry);
+  }
+
+  /** Marks an entry already taken out of its map (or about to be replaced) as gone. */
+  #kill(entry: Entry | undefined): void {
+    if (entry === undefined || entry.dead) return;
+    entry.dead = true;
+    this.#size -= 1;
   }
 }

@@ -30,8 +30,11 @@ import type { NearCounters } from './metrics.js';
 export interface NearStoreOptions {
   readonly max: number;
   readonly maxStalenessMs: number;
-  /** The Redis keys the store reads, so that invalidations can be matched to entries. */
-  readonly keys: { membership(repo: string): string; meta(digest: string): string };
+  /**
+   * What the store's Redis keys start with: a membership key is `membershipPrefix + repo`, a
+   * meta key `metaPrefix + digest` (keys.ts), so an invalidated key names what to drop.
+   */
+  readonly keys: { readonly membershipPrefix: string; readonly metaPrefix: string };
   readonly counters: NearCounters;
 }
 
@@ -40,6 +43,50 @@ interface Fill {
   readonly epoch: number;
   /** Set when its key was invalidated or written while it was in flight. */
   dirty: boolean;
+}
+
+/**
+ * Reads in flight and writes of this cache in flight, per Redis key (a repository for
+ * memberships, a digest for metas).
+ */
+class KeyActivity {
+  readonly #fills = new Map<string, Set<Fill>>();
+  readonly #writes = new Map<string, number>();
+
+  /** A fill of `name`, or `undefined` when a write of it is in flight (then it is not kept). */
+  begin(name: string, epoch: number): Fill | undefined {
+    if (this.#writes.has(name)) return undefined;
+    const fill: Fill = { epoch, dirty: false };
+    let pending = this.#fills.get(name);
+    if (pending === undefined) {
+      pending = new Set();
+      this.#fills.set(name, pending);
+    }
+    pending.add(fill);
+    return fill;
+  }
+
+  end(name: string, fill: Fill): void {
+    const pending = this.#fills.get(name);
+    pending?.delete(fill);
+    if (pending?.size === 0) this.#fills.delete(name);
+  }
+
+  /** The fills of `name` in flight must not be kept. */
+  spoil(name: string): void {
+    const pending = this.#fills.get(name);
+    if (pending !== undefined) for (const fill of pending) fill.dirty = true;
+  }
+
+  /** A write of `name` starts; the returned function ends it. */
+  write(name: string): () => void {
+    this.#writes.set(name, (this.#writes.get(name) ?? 0) + 1);
+    return () => {
+      const count = this.#writes.get(name)! - 1;
+      if (count === 0) this.#writes.delete(name);
+      else this.#writes.set(name, count);
+    };
+  }
 }
 
 // Fences pause after this long without a lookup: an idle process sends no PINGs.
@@ -55,17 +102,20 @@ export function createNearStore(
   connect: (events: TrackingEvents) => TrackingLink,
   options: NearStoreOptions,
 ): LayerInfoStore {
-  const { maxStalenessMs, keys, counters } = options;
+  const { maxStalenessMs, counters } = options;
+  const { membershipPrefix, metaPrefix } = options.keys;
   const entries = new NearEntries(options.max);
-  const fills = new Map<string, Set<Fill>>();
-  // Keys with a write of this cache in flight, and whether a clear() is: fills are not kept then.
-  const writing = new Map<string, number>();
+  const repos = new KeyActivity();
+  const metas = new KeyActivity();
   let clearing = 0;
   // Bumped by every flush: fills sent before it are not kept.
   let epoch = 0;
   let lastFence = Number.NEGATIVE_INFINITY;
   let fencing = false;
   let lastUse = performance.now();
+  // A fence is started from the read path too once the last one is this old: timers run late
+  // when the process is busy, and entries must not go stale for want of a fence.
+  const refreshAfter = maxStalenessMs / 2;
 
   function flush(): void {
     epoch += 1;
@@ -73,21 +123,28 @@ export function createNearStore(
     entries.clear();
   }
 
-  function invalidate(key: string): void {
-    entries.dropKey(key);
-    const pending = fills.get(key);
-    if (pending !== undefined) for (const fill of pending) fill.dirty = true;
+  function dropRepo(repo: string): void {
+    entries.dropRepo(repo);
+    repos.spoil(repo);
+  }
+
+  function dropMeta(digest: string): void {
+    entries.dropMeta(digest);
+    metas.spoil(digest);
   }
 
   const link = connect({
-    invalidate(invalidated) {
-      if (invalidated === null) {
+    invalidate(keys) {
+      if (keys === null) {
         counters.invalidations(1);
         flush();
         return;
       }
-      counters.invalidations(invalidated.length);
-      for (const key of invalidated) invalidate(key);
+      counters.invalidations(keys.length);
+      for (const key of keys) {
+        if (key.startsWith(membershipPrefix)) dropRepo(key.slice(membershipPrefix.length));
+        else if (key.startsWith(metaPrefix)) dropMeta(key.slice(metaPrefix.length));
+      }
     },
     reset() {
       lastFence = Number.NEGATIVE_INFINITY;
@@ -96,7 +153,7 @@ export function createNearStore(
   });
 
   function fence(): void {
-    if (fencing) return;
+    if (fencing || !link.ready) return;
     fencing = true;
     const started = performance.now();
     link.fence().then((ok) => {
@@ -105,50 +162,36 @@ export function createNearStore(
       else flush();
     });
   }
-  const period = Math.max(1, Math.floor(maxStalenessMs / 3));
-  const timer = setInterval(() => {
-    if (performance.now() - lastUse < IDLE_MS && link.ready) fence();
-  }, period);
+  const timer = setInterval(
+    () => {
+      if (performance.now() - lastUse < IDLE_MS) fence();
+    },
+    Math.max(1, Math.floor(maxStalenessMs / 3)),
+  );
   timer.unref();
 
-  /** Whether entries may be served now; if not, a fence is started so they soon may be. */
+  /** Whether entries may be served now (the proof in the header); keeps fences coming. */
   function fresh(): boolean {
     const now = performance.now();
     lastUse = now;
-    if (now - lastFence < maxStalenessMs) return true;
-    if (link.ready) fence();
-    return false;
+    const age = now - lastFence;
+    if (age >= refreshAfter) fence();
+    return age < maxStalenessMs;
   }
 
-  function begin(key: string): Fill | undefined {
-    if (!link.ready || clearing > 0 || writing.has(key)) return undefined;
-    const fill: Fill = { epoch, dirty: false };
-    let pending = fills.get(key);
-    if (pending === undefined) {
-      pending = new Set();
-      fills.set(key, pending);
-    }
-    pending.add(fill);
-    return fill;
+  function begin(activity: KeyActivity, name: string) {
+    return link.ready && clearing === 0 ? activity.begin(name, epoch) : undefined;
   }
 
-  /** Whether the fill's answer may be kept; ends the fill either way. */
-  function end(key: string, fill: Fill): boolean {
-    const pending = fills.get(key);
-    pending?.delete(fill);
-    if (pending?.size === 0) fills.delete(key);
-    return !fill.dirty && fill.epoch === epoch;
-  }
-
-  /** Runs a write of this cache to `key`: its entries go at once, racing fills are not kept. */
-  function write<R>(key: string, run: () => PromiseLike<R> | R): Promise<R> {
-    invalidate(key);
-    writing.set(key, (writing.get(key) ?? 0) + 1);
-    const done = () => {
-      const count = writing.get(key)! - 1;
-      if (count === 0) writing.delete(key);
-      else writing.set(key, count);
-    };
+  /** Runs a write of this cache: its entries go at once, and racing fills are not kept. */
+  function write<R>(
+    activity: KeyActivity,
+    name: string,
+    drop: (name: string) => void,
+    run: () => PromiseLike<R> | R,
+  ): Promise<R> {
+    drop(name);
+    const done = activity.write(name);
     let pending: PromiseLike<R> | R;
     try {
       pending = run();
@@ -159,35 +202,41 @@ export function createNearStore(
     return Promise.resolve(pending).finally(done);
   }
 
-  function fillMembership(key: string, id: string, repo: string, digest: string) {
+  function fillMembership(repo: string, digest: string) {
     counters.miss();
-    const fill = begin(key);
+    const fill = begin(repos, repo);
     return reads.membershipExpiry(repo, digest).then(
       (expiresAt) => {
-        if (fill !== undefined && end(key, fill) && expiresAt !== undefined) {
-          entries.set(id, key, expiresAt);
+        if (fill !== undefined) {
+          repos.end(repo, fill);
+          if (!fill.dirty && fill.epoch === epoch && expiresAt !== undefined) {
+            entries.setMembership(repo, digest, expiresAt);
+          }
         }
         return expiresAt !== undefined;
       },
       (error: unknown) => {
-        if (fill !== undefined) end(key, fill);
+        if (fill !== undefined) repos.end(repo, fill);
         throw error;
       },
     );
   }
 
-  function fillMeta(key: string, digest: string) {
+  function fillMeta(digest: string) {
     counters.miss();
-    const fill = begin(key);
+    const fill = begin(metas, digest);
     return reads.metaEntry(digest).then(
       (found) => {
-        if (fill !== undefined && end(key, fill) && found !== undefined) {
-          entries.set(key, key, found.expiresAt, found.meta);
+        if (fill !== undefined) {
+          metas.end(digest, fill);
+          if (!fill.dirty && fill.epoch === epoch && found !== undefined) {
+            entries.setMeta(digest, found.expiresAt, found.meta);
+          }
         }
         return found?.meta;
       },
       (error: unknown) => {
-        if (fill !== undefined) end(key, fill);
+        if (fill !== undefined) metas.end(digest, fill);
         throw error;
       },
     );
@@ -195,36 +244,32 @@ export function createNearStore(
 
   return {
     contains(repo, digest) {
-      const key = keys.membership(repo);
-      // Digests hold no newline: the id of a membership cannot collide with another.
-      const id = `${key}\n${digest}`;
-      if (fresh() && entries.get(id) !== undefined) {
+      if (fresh() && entries.membership(repo, digest) !== undefined) {
         counters.hit();
         return true;
       }
-      return fillMembership(key, id, repo, digest);
+      return fillMembership(repo, digest);
     },
 
     meta(digest) {
-      const key = keys.meta(digest);
       if (fresh()) {
-        const entry = entries.get(key);
+        const entry = entries.meta(digest);
         if (entry !== undefined) {
           counters.hit();
           return entry.meta;
         }
       }
-      return fillMeta(key, digest);
+      return fillMeta(digest);
     },
 
     add: (repo, digest, signal) =>
-      write(keys.membership(repo), () => store.add(repo, digest, signal)),
+      write(repos, repo, dropRepo, () => store.add(repo, digest, signal)),
     remove: (repo, digest, signal) =>
-      write(keys.membership(repo), () => store.remove(repo, digest, signal)),
+      write(repos, repo, dropRepo, () => store.remove(repo, digest, signal)),
     setMeta: (digest, meta: LayerMeta, signal) =>
-      write(keys.meta(digest), () => store.setMeta(digest, meta, signal)),
+      write(metas, digest, dropMeta, () => store.setMeta(digest, meta, signal)),
     deleteMeta: (digest, signal) =>
-      write(keys.meta(digest), () => store.deleteMeta(digest, signal)),
+      write(metas, digest, dropMeta, () => store.deleteMeta(digest, signal)),
 
     clear(signal) {
       flush();
