@@ -170,12 +170,11 @@ describe('near cache', () => {
     for (const repo of repos) await near.cache.add(repo, DIGEST);
     await warm(near, () => near.cache.contains('lib/a', DIGEST));
     for (const repo of repos) await near.cache.contains(repo, DIGEST);
-    // lib/a was evicted by lib/c: reading it again goes to Redis, lib/c is still held.
+    // Three memberships were read, two may be held: a second pass finds at most two.
     const before = near.hits();
-    await near.cache.contains('lib/c', DIGEST);
-    expect(near.hits()).toBe(before + 1);
-    await near.cache.contains('lib/a', DIGEST);
-    expect(near.hits()).toBe(before + 1);
+    for (const repo of repos) expect(await near.cache.contains(repo, DIGEST)).toBe(true);
+    expect(near.hits() - before).toBeGreaterThanOrEqual(1);
+    expect(near.hits() - before).toBeLessThanOrEqual(2);
   });
 
   it('expires a near entry when its TTL runs out, by Date.now()', async () => {
@@ -206,5 +205,114 @@ describe('near cache', () => {
     expect(near.metrics.count(NEAR_METRICS.flushes)).toBeGreaterThan(0);
     await near.cache.add('lib/a', DIGEST);
     await warm(near, () => near.cache.contains('lib/a', DIGEST));
+  });
+
+  it('flushes when its own connection is killed (tracking lost), and recovers', async () => {
+    const prefix = uniquePrefix('near-kill-own');
+    const near = open(prefix, { maxStalenessMs: STALENESS });
+    await near.cache.add('lib/a', DIGEST);
+    await warm(near, () => near.cache.contains('lib/a', DIGEST));
+    // The connection with tracking on (flag t) is the one the store reads on.
+    const list = String(await direct.client('LIST'));
+    const tracked = list.split('\n').filter((line) => /flags=\S*t/.test(line));
+    expect(tracked.length).toBe(1);
+    await direct.client('KILL', 'ID', /id=(\d+)/.exec(tracked[0]!)![1]!);
+    await direct.zrem(`${prefix}r:lib/a`, DIGEST.slice('sha256:'.length));
+    await waitFor(
+      () =>
+        near.cache.contains('lib/a', DIGEST).then(
+          (value) => value === false,
+          () => false,
+        ),
+      5000,
+      'false after the reconnect',
+    );
+    expect(near.metrics.count(NEAR_METRICS.flushes)).toBeGreaterThan(0);
+    await near.cache.add('lib/a', DIGEST);
+    await warm(near, () => near.cache.contains('lib/a', DIGEST));
+  });
+
+  it('keeps two near caches on one borrowed client correct', async () => {
+    const client = new Redis(redis.url, { enableAutoPipelining: true });
+    try {
+      const first = open(uniquePrefix('near-borrowed-a'), { maxStalenessMs: STALENESS }, {});
+      await first.cache.close();
+      const prefixA = uniquePrefix('near-borrowed-a');
+      const prefixB = uniquePrefix('near-borrowed-b');
+      const metricsA = countingMeter();
+      const metricsB = countingMeter();
+      const a = createRedisCache({ client, keyPrefix: prefixA, meter: metricsA.meter, near: {} });
+      const b = createRedisCache({ client, keyPrefix: prefixB, meter: metricsB.meter, near: {} });
+      opened.push(a, b);
+      await a.add('lib/a', DIGEST);
+      await b.add('lib/a', DIGEST);
+      for (const [cache, metrics] of [
+        [a, metricsA],
+        [b, metricsB],
+      ] as const) {
+        await waitFor(
+          async () => {
+            const before = metrics.count(NEAR_METRICS.hits);
+            await cache.contains('lib/a', DIGEST);
+            return metrics.count(NEAR_METRICS.hits) > before;
+          },
+          5000,
+          'a near hit',
+        );
+      }
+      await direct.zrem(`${prefixA}r:lib/a`, DIGEST.slice('sha256:'.length));
+      await direct.zrem(`${prefixB}r:lib/a`, DIGEST.slice('sha256:'.length));
+      await sleep(STALENESS * 2);
+      expect(await a.contains('lib/a', DIGEST)).toBe(false);
+      expect(await b.contains('lib/a', DIGEST)).toBe(false);
+      // Neither cache's set-up undid the other's: both still get near hits.
+      await a.add('lib/a', DIGEST);
+      await b.add('lib/a', DIGEST);
+      await a.contains('lib/a', DIGEST);
+      await b.contains('lib/a', DIGEST);
+      const hitsA = metricsA.count(NEAR_METRICS.hits);
+      const hitsB = metricsB.count(NEAR_METRICS.hits);
+      await waitFor(
+        async () => {
+          await a.contains('lib/a', DIGEST);
+          await b.contains('lib/a', DIGEST);
+          return (
+            metricsA.count(NEAR_METRICS.hits) > hitsA && metricsB.count(NEAR_METRICS.hits) > hitsB
+          );
+        },
+        5000,
+        'near hits on both caches',
+      );
+      await Promise.all(opened.splice(0).map((cache) => cache.close()));
+      // Closing both caches turned tracking off on the borrowed client and left it open.
+      const info = (await client.call('CLIENT', 'TRACKINGINFO')) as unknown[];
+      expect(info[1]).toEqual(['off']);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it.skipIf(process.env.REDIS_URL)('drops every near entry on FLUSHALL', async () => {
+    const prefix = uniquePrefix('near-flushall');
+    const near = open(prefix, { maxStalenessMs: STALENESS });
+    await near.cache.add('lib/a', DIGEST);
+    await warm(near, () => near.cache.contains('lib/a', DIGEST));
+    // The server is this file's own (REDIS_URL unset), so flushing it touches nobody else.
+    await direct.flushall();
+    await sleep(STALENESS);
+    expect(await near.cache.contains('lib/a', DIGEST)).toBe(false);
+  });
+
+  it('sends no fences while idle', async () => {
+    const prefix = uniquePrefix('near-idle');
+    const near = open(prefix, { maxStalenessMs: STALENESS });
+    await near.cache.add('lib/a', DIGEST);
+    await warm(near, () => near.cache.contains('lib/a', DIGEST));
+    const pings = async () =>
+      Number(/cmdstat_ping:calls=(\d+)/.exec(String(await direct.info('commandstats')))?.[1] ?? 0);
+    await sleep(1500);
+    const before = await pings();
+    await sleep(300);
+    expect(await pings()).toBe(before);
   });
 });

@@ -112,6 +112,7 @@ export function createNearStore(
   let epoch = 0;
   let lastFence = Number.NEGATIVE_INFINITY;
   let fencing = false;
+  let closed = false;
   let lastUse = performance.now();
   // A fence is started from the read path too once the last one is this old: timers run late
   // when the process is busy, and entries must not go stale for want of a fence.
@@ -162,18 +163,27 @@ export function createNearStore(
       else flush();
     });
   }
-  const timer = setInterval(
-    () => {
-      if (performance.now() - lastUse < IDLE_MS) fence();
-    },
-    Math.max(1, Math.floor(maxStalenessMs / 3)),
-  );
-  timer.unref();
+  // The fence timer runs only while the cache is in use: an idle process is not woken up.
+  let timer: NodeJS.Timeout | undefined;
+  function tick(): void {
+    if (performance.now() - lastUse < IDLE_MS) {
+      fence();
+      return;
+    }
+    clearInterval(timer);
+    timer = undefined;
+  }
+  function keepFencing(): void {
+    if (timer !== undefined || closed) return;
+    timer = setInterval(tick, Math.max(1, Math.floor(maxStalenessMs / 3)));
+    timer.unref();
+  }
 
   /** Whether entries may be served now (the proof in the header); keeps fences coming. */
   function fresh(): boolean {
     const now = performance.now();
     lastUse = now;
+    if (timer === undefined) keepFencing();
     const age = now - lastFence;
     if (age >= refreshAfter) fence();
     return age < maxStalenessMs;
@@ -287,6 +297,7 @@ export function createNearStore(
     },
 
     async close() {
+      closed = true;
       clearInterval(timer);
       flush();
       try {
