@@ -52,7 +52,7 @@ describe('near cache across a Sentinel failover', () => {
       await cache.add('team/a', d);
       await waitFor(
         async () => (await promoted.zscore(key, d.slice(7))) !== null,
-        5000,
+        20_000,
         'replication',
       );
       await waitFor(hit, 5000, 'a near hit before the failover');

@@ -218,8 +218,11 @@ describe('near cache and a read that races an invalidation', () => {
       proxy.holdReplies((port) => ours.includes(port));
       // Read (runs in Redis now, its reply held), then revoke: the invalidation reaches the
       // subscriber before the read's reply reaches the cache.
+      const zscores = async () =>
+        Number(/cmdstat_zscore:calls=(\d+)/.exec(String(await direct.info('commandstats')))?.[1]);
+      const before = await zscores();
       const read = near.contains('race/repo', digest);
-      await sleep(20);
+      await waitFor(async () => (await zscores()) > before, 5000, 'the read to run in Redis');
       const invalidations = metrics.count(NEAR_METRICS.invalidations);
       expect(await direct.zrem(`${prefix}r:race/repo`, digest.slice(7))).toBe(1);
       await waitFor(

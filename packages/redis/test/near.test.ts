@@ -3,7 +3,13 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisCache, NEAR_METRICS } from '../src/index.js';
 import { countingMeter, sleep } from './near-helpers.js';
-import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from './servers.js';
+import {
+  RESP3_NATIVE,
+  type StandaloneRedis,
+  standaloneRedis,
+  uniquePrefix,
+  waitFor,
+} from './servers.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OTHER = `sha256:${'b'.repeat(64)}`;
@@ -232,11 +238,30 @@ describe('near cache', () => {
     await warm(near, () => near.cache.contains('lib/a', DIGEST));
   });
 
+  it('answers in process on a borrowed client with RESP3 reply types (ioredis 6)', async () => {
+    // ioredis 5 ignores these options (RESP2, as every other test here).
+    const client = new Redis(redis.url, RESP3_NATIVE);
+    try {
+      const metrics = countingMeter();
+      const prefix = uniquePrefix('near-resp3');
+      const cache = createRedisCache({ client, keyPrefix: prefix, meter: metrics.meter, near: {} });
+      opened.push(cache);
+      await cache.add('lib/a', DIGEST);
+      await warm({ cache, hits: () => metrics.count(NEAR_METRICS.hits), metrics }, () =>
+        cache.contains('lib/a', DIGEST),
+      );
+      await direct.zrem(`${prefix}r:lib/a`, DIGEST.slice('sha256:'.length));
+      await sleep(STALENESS);
+      expect(await cache.contains('lib/a', DIGEST)).toBe(false);
+      await Promise.all(opened.splice(0).map((open) => open.close()));
+    } finally {
+      await client.quit();
+    }
+  });
+
   it('keeps two near caches on one borrowed client correct', async () => {
     const client = new Redis(redis.url, { enableAutoPipelining: true });
     try {
-      const first = open(uniquePrefix('near-borrowed-a'), { maxStalenessMs: STALENESS }, {});
-      await first.cache.close();
       const prefixA = uniquePrefix('near-borrowed-a');
       const prefixB = uniquePrefix('near-borrowed-b');
       const metricsA = countingMeter();

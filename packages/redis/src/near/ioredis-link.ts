@@ -3,7 +3,9 @@ import type { TrackingEvents, TrackingLink } from './link.js';
 
 /** The Pub/Sub channel Redis publishes invalidations on in redirect mode (RESP2). */
 const CHANNEL = '__redis__:invalidate';
+// A set-up that failed is retried after this, doubling up to the maximum.
 const RETRY_MS = 250;
+const MAX_RETRY_MS = 5000;
 
 export interface IoredisLinkOptions {
   /** Prefix of the short-lived key the link writes to prove a redirect works. */
@@ -32,6 +34,8 @@ export function createIoredisLink(
 ): TrackingLink {
   const subscriber = client.duplicate({
     protocol: 2,
+    // ioredis 6 refuses RESP3 reply types on RESP2; a borrowed client may have asked for them.
+    replyMapping: 'legacy',
     autoResubscribe: false,
     enableAutoPipelining: false,
     lazyConnect: false,
@@ -46,6 +50,7 @@ export function createIoredisLink(
   let establishing = false;
   let again = false;
   let retry: NodeJS.Timeout | undefined;
+  let retryMs = RETRY_MS;
   const probes = new Map<string, () => void>();
 
   function reset(reason: string): void {
@@ -62,12 +67,19 @@ export function createIoredisLink(
     return Promise.race([pending, late]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Starts over after a failed set-up, with a new subscriber connection: after a Sentinel
+   * failover the old one may still be on the former master, where no redirect from the store's
+   * connection can reach it.
+   */
   function later(): void {
     if (closed || retry !== undefined) return;
     retry = setTimeout(() => {
       retry = undefined;
-      void establish();
-    }, RETRY_MS);
+      if (subscriber.status === 'ready') subscriber.disconnect(true);
+      else void establish();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
     retry.unref();
   }
 
@@ -106,7 +118,10 @@ export function createIoredisLink(
       await within(client.get(probe));
       await within(client.set(probe, '1', 'PX', 10_000));
       await within(seen);
-      if (at === generation && !closed) ready = true;
+      if (at === generation && !closed) {
+        ready = true;
+        retryMs = RETRY_MS;
+      }
     } catch {
       if (at === generation) later();
     } finally {
@@ -123,10 +138,8 @@ export function createIoredisLink(
       subscriberId = id;
       await establish();
     } catch {
-      // The subscriber reconnects by itself, and 'ready' comes again; unless it stayed up.
-      if (at === subscriberGeneration && subscriber.status === 'ready') {
-        subscriber.disconnect(true);
-      }
+      // A subscriber that stayed up is replaced, later (see there).
+      if (at === subscriberGeneration) later();
     }
   }
 
@@ -208,7 +221,9 @@ function readTrackingInfo(info: unknown): { flags: string[]; redirect: number | 
   } else if (typeof info === 'object' && info !== null) {
     fields = info as Record<string, unknown>;
   }
-  const flags = Array.isArray(fields.flags) ? fields.flags.map(String) : [];
+  // RESP3 reply types give the flags as a Set.
+  const flags =
+    Array.isArray(fields.flags) || fields.flags instanceof Set ? [...fields.flags].map(String) : [];
   const redirect = fields.redirect === undefined ? undefined : Number(fields.redirect);
   return { flags, redirect };
 }
