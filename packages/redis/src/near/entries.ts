@@ -36,6 +36,11 @@ export class NearEntries {
     return this.#size;
   }
 
+  /** Places in the eviction queue, dead ones included (bounded: see `#added`). */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
   membership(repo: string, digest: string): Entry | undefined {
     return this.#live(this.#repos.get(repo)?.get(digest));
   }

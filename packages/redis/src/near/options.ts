@@ -3,6 +3,13 @@ import { optionalInteger, optionError, readOptions } from '@layercache/core';
 /**
  * The `near` option of `createRedisCache`: an in-process cache in front of Redis, kept correct by
  * Redis' client-side caching (`CLIENT TRACKING`). See the README, "Near cache".
+ *
+ * @example
+ * ```ts
+ * const cache = createRedisCache({ url, near: { max: 50_000, maxStalenessMs: 10 } });
+ * await cache.contains('library/alpine', digest); // from Redis, then held
+ * await cache.contains('library/alpine', digest); // from memory, until Redis says it changed
+ * ```
  */
 export interface NearCacheOptions {
   /**
