@@ -1,10 +1,13 @@
 import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
 import { openConnection } from './connection.js';
+import { createKeyLayout } from './keys.js';
+import { withNearCache } from './near/index.js';
 import { type RedisCacheOptions, resolveOptions } from './options.js';
 import { createRedisStore } from './store.js';
 
 export { type ConfirmRevocations, RevocationUnconfirmedError } from './confirm.js';
 export { RedisTimeoutError } from './deadline.js';
+export { NEAR_METRICS, type NearCacheOptions } from './near/index.js';
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
@@ -48,9 +51,20 @@ export {
  */
 export function createRedisCache(options: RedisCacheOptions): LayerInfoCache {
   const resolved = resolveOptions(options);
-  // `meter` is accepted and checked; core's wrapper records through it once it takes one.
-  return createLayerInfoCache(
-    createRedisStore(openConnection(resolved.connection, resolved.commandTimeoutMs), resolved),
-    { name: 'redis' },
-  );
+  const connection = openConnection(resolved.connection, resolved.commandTimeoutMs);
+  const store = createRedisStore(connection, resolved);
+  // Near cache hook: wraps the store when `near` is set (src/near).
+  const near = resolved.near;
+  const wrapped =
+    near === undefined
+      ? store
+      : withNearCache(store, {
+          near,
+          client: connection.client,
+          keys: createKeyLayout(resolved.keyPrefix),
+          keyPrefix: resolved.keyPrefix,
+          commandTimeoutMs: resolved.commandTimeoutMs,
+          meter: resolved.meter,
+        });
+  return createLayerInfoCache(wrapped, { name: 'redis', meter: resolved.meter });
 }

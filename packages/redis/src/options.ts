@@ -11,6 +11,11 @@ import {
 } from '@layercache/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { isCluster } from './client.js';
+import {
+  type NearCacheOptions,
+  type ResolvedNearOptions,
+  resolveNearOptions,
+} from './near/index.js';
 import { redactUrl } from './redact.js';
 
 /**
@@ -108,6 +113,13 @@ export interface RedisCacheOptions extends AdapterOptions {
    * ```
    */
   readonly confirmRevocations?: boolean | 'auto';
+  /**
+   * An in-process near cache in front of Redis, `{ max, maxStalenessMs }` (see the README, "Near
+   * cache"): a revocation acknowledged anywhere is never answered `true` more than
+   * `maxStalenessMs` after it resolved (at once within this process). Standalone and Sentinel
+   * only: refused on a Cluster. Default: none (every call goes to Redis).
+   */
+  readonly near?: NearCacheOptions;
 }
 
 /** The options after validation, with defaults applied. */
@@ -119,6 +131,7 @@ export interface ResolvedRedisCacheOptions {
   /** How to reach Redis, read once from the caller's object (a getter never runs twice). */
   readonly connection: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>;
   readonly meter: AdapterOptions['meter'];
+  readonly near: ResolvedNearOptions | undefined;
 }
 
 export const DEFAULT_KEY_PREFIX = 'layercache:';
@@ -138,6 +151,7 @@ const KNOWN_OPTIONS = [
   'commandTimeoutMs',
   'confirmRevocations',
   'meter',
+  'near',
 ] as const;
 
 // Why reads must go to masters: Redis replicates asynchronously, so a replica can still hold a
@@ -230,6 +244,12 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
     confirmRevocations: (confirmRevocations as boolean | 'auto' | undefined) ?? 'auto',
     connection: { client, url, redis, cluster },
     meter: meter as AdapterOptions['meter'],
+    near:
+      options.near === undefined
+        ? undefined
+        : resolveNearOptions(FACTORY, options.near, {
+            cluster: cluster !== undefined || isCluster(client),
+          }),
   };
 }
 

@@ -8,6 +8,8 @@ import { createRevocationConfirmer } from './confirm.js';
 import { Deadlines, RedisTimeoutError } from './deadline.js';
 import { nameCommandFailure } from './errors.js';
 import { createKeyLayout, memberOf } from './keys.js';
+import { metaWithExpiry, scoreExpiry } from './near/expiry.js';
+import type { NearReads } from './near/link.js';
 import type { ResolvedRedisCacheOptions } from './options.js';
 import type { ClientWatch } from './watch.js';
 
@@ -69,7 +71,7 @@ function clientCommandTimeout(client: Redis): number | undefined {
 export function createRedisStore(
   connection: RedisConnection,
   options: ResolvedRedisCacheOptions,
-): LayerInfoStore {
+): LayerInfoStore & NearReads {
   const { client, owned, watch } = connection;
   const { ttlMs, commandTimeoutMs } = options;
   const keys = createKeyLayout(options.keyPrefix);
@@ -343,6 +345,25 @@ export function createRedisStore(
         );
       }
       return confirm.clear(() => clearKeys(client, keys, deadlines, signal), signal);
+    },
+
+    // Near cache hook (src/near): contains and meta, answered with the entry's expiry.
+    membershipExpiry(repo, digest) {
+      const key = keys.membership(repo);
+      const send = () =>
+        bounded(client.zscore(key, memberOf(digest)), 'ZSCORE', key, (score) =>
+          scoreExpiry(score, Date.now()),
+        );
+      return notReady() && mustWait(undefined)
+        ? afterReady(undefined, 'ZSCORE', key, send)
+        : send();
+    },
+
+    metaEntry(digest) {
+      const key = keys.meta(digest);
+      const send = () =>
+        bounded(client.get(key), 'GET', key, (value) => metaWithExpiry(value, Date.now()));
+      return notReady() && mustWait(undefined) ? afterReady(undefined, 'GET', key, send) : send();
     },
 
     async close() {
