@@ -169,12 +169,16 @@ export function createLayerInfoCache(
     signal: AbortSignal | undefined,
     map: (value: T) => R,
   ): Promise<R> {
-    if (deadlines !== undefined) pending = deadlines.guard(pending);
     if (signal === undefined) {
+      const fail = (error: unknown) => rejection(operation, error, undefined);
+      // The common case of a timed store: one promise for the deadline, the mapping and the
+      // failure together, not one for each.
+      if (deadlines !== undefined) return deadlines.guard(pending, map, fail);
       return Promise.resolve(pending).then(map, (error: unknown) => {
-        throw rejection(operation, error, undefined);
+        throw fail(error);
       });
     }
+    if (deadlines !== undefined) pending = deadlines.guard(pending, same, same);
     return race(operation, pending, signal).then(map);
   }
 
@@ -206,6 +210,7 @@ export function createLayerInfoCache(
   }
 
   const isTrue = (value: unknown) => value === true;
+  const same = <V>(value: V) => value;
   const nothing = () => undefined;
 
   // The methods are plain functions returning promises rather than `async` functions: this is the
@@ -362,7 +367,8 @@ export function createLayerInfoCache(
               },
               check: () => enter('entries', checked),
               wait: <T>(pending: PromiseLike<T>) => {
-                const bounded = deadlines === undefined ? pending : deadlines.guard(pending);
+                const bounded =
+                  deadlines === undefined ? pending : deadlines.guard(pending, same, same);
                 return signal === undefined ? bounded : race('entries', bounded, signal);
               },
               fail: (error) => rejection('entries', error, checked),

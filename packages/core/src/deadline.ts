@@ -52,24 +52,33 @@ export class Deadlines {
   }
 
   /**
-   * Settles like `pending`, or rejects with a {@link DeadlineExceededError} once the time is up;
-   * an answer arriving later is dropped.
+   * Resolves with `map(value)` when `pending` fulfils, rejects with `fail(error)` when it rejects
+   * (or when `map` throws), and with `fail(new DeadlineExceededError())` once the time is up; an
+   * answer arriving later is dropped. One promise in all, whatever the outcome.
    */
-  guard<T>(pending: PromiseLike<T>): Promise<T> {
+  guard<T, R>(
+    pending: PromiseLike<T>,
+    map: (value: T) => R,
+    fail: (error: unknown) => unknown,
+  ): Promise<R> {
     this.#timer ??= this.#start();
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { settled: false, tick: this.#tick, reject };
+    return new Promise<R>((resolve, reject) => {
+      const entry: Pending = { settled: false, tick: this.#tick, reject: (e) => reject(fail(e)) };
       this.#queue.push(entry);
       pending.then(
         (value) => {
           if (entry.settled) return;
           entry.settled = true;
-          resolve(value);
+          try {
+            resolve(map(value));
+          } catch (error) {
+            reject(fail(error));
+          }
         },
         (error: unknown) => {
           if (entry.settled) return;
           entry.settled = true;
-          reject(error);
+          reject(fail(error));
         },
       );
     });
