@@ -1,21 +1,17 @@
 import { InvalidArgumentError } from '@layercache/core';
 import { Cluster, Redis } from 'ioredis';
 import { urlCredentials } from './credentials.js';
+import type { RedisConnection } from './ioredis/driver.js';
+import { watchClient } from './ioredis/watch.js';
 import type { RedisCacheOptions } from './options.js';
+import { IOREDIS_OWNED_SETTINGS, type OwnedSetting, ownedOptions } from './owned.js';
 import { createRedactor, redactUrl, sanitizeError } from './redact.js';
-import type { RedisConnection } from './store.js';
-import { watchClient } from './watch.js';
 
 /**
- * Borrows the caller's client, or creates one the cache owns. Owned clients get the settings the
- * adapter relies on: auto-pipelining (64 calls in flight cost a few round trips, not 64);
- * ioredis' own `commandTimeout` set to `commandTimeoutMs` (cheaper than the store's fallback
- * deadline, and it also frees the command inside ioredis); `maxRetriesPerRequest: 1` (for a
- * Cluster, on its nodes) so that commands parked while Redis is down are failed after one
- * reconnection attempt instead of piling up; `lazyConnect: false`; and for a Cluster
- * `scaleReads: 'master'`. A Cluster's `enableOfflineQueue` stays as given: the store never hands
- * a command to a Cluster that is not ready, and without it ioredis would reject commands for
- * node connections still being opened. The README lists these overrides; keep it in step.
+ * Borrows the caller's client, or creates one the cache owns, with the settings the adapter
+ * relies on ({@link IOREDIS_OWNED_SETTINGS}; the README renders them). A Cluster's
+ * `enableOfflineQueue` stays as given: the store never hands a command to a Cluster that is not
+ * ready, and without it ioredis would reject commands for node connections still being opened.
  */
 export function openConnection(
   options: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>,
@@ -50,31 +46,15 @@ function createClient(
   options: Pick<RedisCacheOptions, 'url' | 'redis' | 'cluster'>,
   commandTimeoutMs: number,
 ): Redis | Cluster {
-  let client: Redis | Cluster;
+  const owned = (connection: OwnedSetting['connection']) =>
+    ownedOptions(IOREDIS_OWNED_SETTINGS, connection, commandTimeoutMs);
   if (options.cluster !== undefined) {
-    client = new Cluster([...options.cluster.nodes], {
+    return new Cluster([...options.cluster.nodes], {
       ...options.cluster.options,
-      redisOptions: {
-        ...options.cluster.options?.redisOptions,
-        commandTimeout: commandTimeoutMs,
-        maxRetriesPerRequest: 1,
-      },
-      enableAutoPipelining: true,
-      lazyConnect: false,
-      // Reads from replicas could answer true right after a remove (replication is
-      // asynchronous); resolveOptions rejects any other value, this makes the default explicit.
-      scaleReads: 'master',
+      redisOptions: { ...options.cluster.options?.redisOptions, ...owned('cluster nodes') },
+      ...owned('cluster'),
     });
-  } else {
-    const redisOptions = {
-      ...options.redis,
-      enableAutoPipelining: true,
-      maxRetriesPerRequest: 1,
-      commandTimeout: commandTimeoutMs,
-      lazyConnect: false,
-    };
-    client =
-      options.url !== undefined ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
   }
-  return client;
+  const redisOptions = { ...options.redis, ...owned('standalone') };
+  return options.url !== undefined ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
 }

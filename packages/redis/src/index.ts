@@ -1,9 +1,9 @@
 import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
 import { openConnection } from './connection.js';
+import { createIoredisDriver } from './ioredis/driver.js';
 import { type RedisCacheOptions, resolveOptions } from './options.js';
 import { createRedisStore } from './store.js';
 
-export { RedisTimeoutError } from './deadline.js';
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
@@ -47,9 +47,12 @@ export {
  */
 export function createRedisCache(options: RedisCacheOptions): LayerInfoCache {
   const resolved = resolveOptions(options);
-  // `meter` is accepted and checked; core's wrapper records through it once it takes one.
-  return createLayerInfoCache(
-    createRedisStore(openConnection(resolved.connection, resolved.commandTimeoutMs), resolved),
-    { name: 'redis' },
-  );
+  const { commandTimeoutMs, meter } = resolved;
+  const driver = createIoredisDriver(openConnection(resolved.connection, commandTimeoutMs));
+  // Core bounds every call (the wait for the connection included) and records the metrics.
+  return createLayerInfoCache(createRedisStore(driver, resolved), {
+    name: 'redis',
+    timeoutMs: commandTimeoutMs,
+    meter,
+  });
 }

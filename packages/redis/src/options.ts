@@ -5,12 +5,13 @@ import {
   isInvalidArgumentError,
   isWellFormedText,
   optionalInteger,
+  optionalMeter,
   optionalString,
   optionError,
   readOptions,
 } from '@layercache/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { isCluster } from './client.js';
+import { checkClient, checkCluster, checkRedis } from './ioredis/check.js';
 import { redactUrl } from './redact.js';
 
 /**
@@ -40,18 +41,16 @@ export interface RedisCacheOptions extends AdapterOptions {
   readonly url?: string;
   /**
    * ioredis options for a standalone or Sentinel connection the cache creates and owns, e.g.
-   * `{ sentinels: [{ host, port }], name: 'mymaster' }`. The cache overrides
-   * `enableAutoPipelining` (on), `commandTimeout` (`commandTimeoutMs`), `maxRetriesPerRequest`
-   * (1) and `lazyConnect` (off).
-   * Default: none.
+   * `{ sentinels: [{ host, port }], name: 'mymaster' }`. A few settings the cache relies on
+   * replace what these say: they are listed once, in the README's "Owned connections" table
+   * (rendered from `src/owned.ts`). Default: none.
    */
   readonly redis?: RedisOptions;
   /**
    * A Redis Cluster the cache connects to and owns: its startup nodes and ioredis Cluster
-   * options. The cache overrides `enableAutoPipelining` (on), `lazyConnect` (off), `scaleReads`
-   * (`'master'`; any other value is rejected: a replica may still hold a membership `remove()`
-   * has just revoked), and in `redisOptions` `commandTimeout` (`commandTimeoutMs`) and
-   * `maxRetriesPerRequest` (1). Default: none.
+   * options. `scaleReads` other than `'master'` is rejected (a replica may still hold a
+   * membership `remove()` has just revoked); the other settings the cache relies on replace what
+   * these say, as listed in the README's "Owned connections" table. Default: none.
    */
   readonly cluster?: {
     readonly nodes: readonly ClusterNode[];
@@ -112,13 +111,6 @@ const KNOWN_OPTIONS = [
   'commandTimeoutMs',
   'meter',
 ] as const;
-
-// Why reads must go to masters: Redis replicates asynchronously, so a replica can still hold a
-// membership a remove() has just revoked on the master, and contains() would answer true — the
-// wrong positive this package exists to avoid.
-const REPLICA_READS =
-  'because a replica may still hold a membership that remove() has just revoked on the master ' +
-  '(replication is asynchronous) and contains() would wrongly answer true';
 
 function fail(argument: string, problem: string): never {
   throw optionError(FACTORY, argument, problem);
@@ -181,16 +173,13 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
     max: MAX_TIMER_MS,
     unit: 'milliseconds',
   });
-  const meter = options.meter;
-  if (meter !== undefined && (typeof meter !== 'object' || meter === null)) {
-    fail('meter', `must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
-  }
+  const meter = optionalMeter(FACTORY, 'meter', options.meter);
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
     commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     connection: { client, url, redis, cluster },
-    meter: meter as AdapterOptions['meter'],
+    meter,
   };
 }
 
@@ -222,70 +211,5 @@ function checkUrl(value: unknown): void {
   // ioredis takes query parameters as options: a keyPrefix there would bypass the check below.
   if (parsed.searchParams.has('keyPrefix')) {
     fail('url', 'must not set keyPrefix: use the keyPrefix option');
-  }
-}
-
-function checkRedis(redis: RedisOptions): void {
-  if (typeof redis !== 'object' || redis === null) {
-    fail('redis', `must be an ioredis options object, got ${describeValue(redis)}`);
-  }
-  if (redis.keyPrefix) fail('redis', 'must not set keyPrefix: use the keyPrefix option');
-  if (redis.role === 'slave') fail('redis', `must not set role "slave", ${REPLICA_READS}`);
-  const db = redis.db;
-  if (db !== undefined && !(Number.isSafeInteger(db) && db >= 0)) {
-    fail('redis', `db must be a database number, got ${describeValue(db)}`);
-  }
-}
-
-function checkCluster(cluster: NonNullable<RedisCacheOptions['cluster']>): void {
-  if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes)) {
-    fail('cluster', `must be { nodes, options? }, got ${describeValue(cluster)}`);
-  }
-  if (cluster.nodes.length === 0) fail('cluster', 'needs at least one startup node');
-  if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
-    fail('cluster', 'must not set keyPrefix: use the keyPrefix option');
-  }
-  const scaleReads = cluster.options?.scaleReads;
-  if (scaleReads !== undefined && scaleReads !== 'master') {
-    fail('cluster', `options.scaleReads must be "master" (or left out), ${REPLICA_READS}`);
-  }
-}
-
-function checkClient(client: unknown): void {
-  const candidate = client as Partial<Redis> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.zscore !== 'function' ||
-    typeof candidate.status !== 'string'
-  ) {
-    fail('client', `must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
-  }
-  // A closed client never reconnects: every call would fail.
-  if (candidate.status === 'end') {
-    fail('client', 'has been closed (ioredis status "end"); pass a client that is not closed');
-  }
-  // An ioredis keyPrefix is added to command keys but not to SCAN patterns, so clear() would
-  // miss or mangle keys: refuse it rather than half-support it.
-  const options = (candidate as { options?: RedisOptions & ClusterOptions }).options;
-  if (options?.keyPrefix || options?.redisOptions?.keyPrefix) {
-    fail(
-      'client',
-      'must not have an ioredis keyPrefix: pass keyPrefix to createRedisCache instead',
-    );
-  }
-  // Checked as configured: a borrowed client whose options are changed later is the caller's
-  // responsibility (ioredis reads scaleReads on every command).
-  if (isCluster(candidate)) {
-    const scaleReads = options?.scaleReads;
-    if (scaleReads !== undefined && scaleReads !== 'master') {
-      const shown = typeof scaleReads === 'function' ? 'a function' : JSON.stringify(scaleReads);
-      fail(
-        'client',
-        `is a Cluster with scaleReads ${shown}; it must be "master", ${REPLICA_READS}`,
-      );
-    }
-  } else if (options?.role === 'slave') {
-    fail('client', `is connected to a replica (role "slave"); use the master, ${REPLICA_READS}`);
   }
 }

@@ -59,15 +59,17 @@ async function restartLoaded(server: RedisServer): Promise<void> {
 
 describeLayerInfoCache(
   'redis standalone, server frozen (SIGSTOP)',
-  ({ storageId, ttlMs }) =>
+  ({ storageId, ttlMs, meter }) =>
     createRedisCache({
       url: frozen.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
+      meter,
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
     }),
   {
     ttl: true,
+    metrics: true,
     durable: true,
     faults: {
       break: () => signal(frozen, 'SIGSTOP'),
@@ -80,15 +82,17 @@ describeLayerInfoCache(
 
 describeLayerInfoCache(
   'redis standalone, server stopped and restarted (append-only file)',
-  ({ storageId, ttlMs }) =>
+  ({ storageId, ttlMs, meter }) =>
     createRedisCache({
       url: stopped.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
+      meter,
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
     }),
   {
     ttl: true,
+    metrics: true,
     durable: true,
     shared: true,
     faults: {
