@@ -37,17 +37,15 @@ async function clearNode(
 ): Promise<void> {
   let cursor = '0';
   do {
-    // An aborted clear stops between steps: its caller has moved on, and keys it writes next
-    // must not be deleted by a clear it already gave up on. So does one whose caller was told it
-    // timed out.
-    signal?.throwIfAborted();
-    if (performance.now() > deadline) throw new Error('clear() ran out of time between SCAN steps');
+    stopIfGivenUp(signal, deadline);
     const [next, found] = await node
       .scan(cursor, keys.scanPattern, SCAN_COUNT)
       .catch((error: unknown) => Promise.reject(mapError(error, 'SCAN', keys.scanPattern)));
     cursor = next;
     const ours = found.filter((key) => keys.owns(key));
-    signal?.throwIfAborted();
+    // A SCAN answered late (it waited in a client's offline queue while Redis was away) must not
+    // lead to an UNLINK now: keys written since would be deleted by a clear already failed.
+    stopIfGivenUp(signal, deadline);
     if (ours.length > 0) {
       await driver
         .unlink(ours)
@@ -56,4 +54,13 @@ async function clearNode(
         );
     }
   } while (cursor !== '0');
+}
+
+/**
+ * An aborted clear stops between steps: its caller has moved on, and keys it writes next must not
+ * be deleted by a clear it already gave up on. So does one whose caller was told it timed out.
+ */
+function stopIfGivenUp(signal: AbortSignal | undefined, deadline: number): void {
+  signal?.throwIfAborted();
+  if (performance.now() > deadline) throw new Error('clear() ran out of time between SCAN steps');
 }

@@ -101,7 +101,8 @@ const MAX_KEY_PREFIX_LENGTH = 1024;
 const MAX_TIMER_MS = 2_147_483_647;
 
 const FACTORY = 'createRedisCache';
-const KNOWN_OPTIONS = [
+/** Every option name `createRedisCache` takes (the README table lists each; a test checks it). */
+export const KNOWN_OPTIONS = [
   'client',
   'url',
   'redis',

@@ -1,5 +1,5 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
-import { clearKeys } from './clear.js';
+import { type ClearRun, clearKeys } from './clear.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
 import type { RedisDriver } from './driver.js';
 import { nameCommandFailure } from './errors.js';
@@ -133,10 +133,9 @@ export function createRedisStore(
     send: (key) => driver.getdel(key),
     map: found,
   };
-  const clear: Operation<AbortSignal | undefined, void, void> = {
+  const clear: Operation<Omit<ClearRun, 'mapError'>, void, void> = {
     command: 'SCAN',
-    send: (_pattern, signal) =>
-      clearKeys(driver, keys, { signal, deadline: performance.now() + commandTimeoutMs, mapError }),
+    send: (_pattern, run) => clearKeys(driver, keys, { ...run, mapError }),
     map: ignore,
   };
 
@@ -149,7 +148,11 @@ export function createRedisStore(
     meta: (digest) => dispatch(meta, keys.meta(digest), undefined, undefined),
     setMeta: (digest, value, signal) => dispatch(setMeta, keys.meta(digest), value, signal),
     deleteMeta: (digest, signal) => dispatch(deleteMeta, keys.meta(digest), undefined, signal),
-    clear: (signal) => dispatch(clear, keys.scanPattern, signal, signal),
+    clear: (signal) => {
+      // Timed from the call, as core's deadline is: no step is sent once the caller was answered.
+      const run = { signal, deadline: performance.now() + commandTimeoutMs };
+      return dispatch(clear, keys.scanPattern, run, signal);
+    },
     close: () => driver.close(commandTimeoutMs),
   };
 }
