@@ -1,60 +1,18 @@
-import { InvalidArgumentError } from '@layercache/core';
-import { Cluster, Redis } from 'ioredis';
-import { urlCredentials } from './credentials.js';
-import type { RedisConnection } from './ioredis/driver.js';
-import { watchClient } from './ioredis/watch.js';
-import type { RedisCacheOptions } from './options.js';
-import { IOREDIS_OWNED_SETTINGS, type OwnedSetting, ownedOptions } from './owned.js';
-import { createRedactor, redactUrl, sanitizeError } from './redact.js';
+import type { RedisDriver } from './driver.js';
+import { openConnection } from './ioredis/connect.js';
+import { createIoredisDriver } from './ioredis/driver.js';
+import { openNodeRedis } from './node-redis/connect.js';
+import { createNodeRedisDriver } from './node-redis/driver.js';
+import type { ResolvedRedisCacheOptions } from './options.js';
 
-/**
- * Borrows the caller's client, or creates one the cache owns, with the settings the adapter
- * relies on ({@link IOREDIS_OWNED_SETTINGS}; the README renders them). A Cluster's
- * `enableOfflineQueue` stays as given: the store never hands a command to a Cluster that is not
- * ready, and without it ioredis would reject commands for node connections still being opened.
- */
-export function openConnection(
-  options: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>,
-  commandTimeoutMs: number,
-): RedisConnection {
-  if (options.client !== undefined) {
-    const client = options.client;
-    return { client, owned: false, watch: watchClient(client, false, commandTimeoutMs) };
-  }
-  let client: Redis | Cluster;
-  try {
-    client = createClient(options, commandTimeoutMs);
-  } catch (error) {
-    // ioredis may quote its options or the URL; the caller gets neither credential.
-    const argument =
-      options.cluster !== undefined ? 'cluster' : options.redis !== undefined ? 'redis' : 'url';
-    const redactor = createRedactor(options.url === undefined ? [] : urlCredentials(options.url));
-    const safe = sanitizeError(error, redactor);
-    throw new InvalidArgumentError(
-      argument,
-      `createRedisCache: ${argument} was refused by ioredis: ${safe.message}` +
-        (options.url === undefined ? '' : ` (${redactUrl(options.url)})`),
-      { cause: safe },
-    );
-  }
-  // Also the cache's 'error' listener: failures reach callers as rejected calls, and without a
-  // listener ioredis would print every connection error of an owned client to stderr.
-  return { client, owned: true, watch: watchClient(client, true, commandTimeoutMs) };
-}
+// The ioredis connection under its first name (the tests of the owned settings open it).
+export { openConnection };
 
-function createClient(
-  options: Pick<RedisCacheOptions, 'url' | 'redis' | 'cluster'>,
-  commandTimeoutMs: number,
-): Redis | Cluster {
-  const owned = (connection: OwnedSetting['connection']) =>
-    ownedOptions(IOREDIS_OWNED_SETTINGS, connection, commandTimeoutMs);
-  if (options.cluster !== undefined) {
-    return new Cluster([...options.cluster.nodes], {
-      ...options.cluster.options,
-      redisOptions: { ...options.cluster.options?.redisOptions, ...owned('cluster nodes') },
-      ...owned('cluster'),
-    });
+/** Opens the cache's connection with its client library, as the store's {@link RedisDriver}. */
+export function openDriver(options: ResolvedRedisCacheOptions): RedisDriver {
+  const { connection, commandTimeoutMs } = options;
+  if (options.driver === 'node-redis') {
+    return createNodeRedisDriver(openNodeRedis(connection, commandTimeoutMs));
   }
-  const redisOptions = { ...options.redis, ...owned('standalone') };
-  return options.url !== undefined ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
+  return createIoredisDriver(openConnection(connection as never, commandTimeoutMs));
 }

@@ -9,8 +9,12 @@ import type { FailureNaming } from './errors.js';
  * Commands reject with the library's own errors; the store names them (see errors.ts).
  */
 export interface RedisDriver {
-  /** `true` for a Redis Cluster client: every call then waits in the cache while it is not ready. */
-  readonly cluster: boolean;
+  /**
+   * `true` when every call must wait in the cache while the client is not ready, because the
+   * client's own offline queue has no timeout (an ioredis Cluster) or there is none (node-redis
+   * as the cache configures it). Otherwise only writes with a signal wait (see gate.ts).
+   */
+  readonly waitsForReady: boolean;
   /**
    * `true` when the connection selects a database other than 0: no command may reach it before
    * its `SELECT` is known to have worked, or it would run on database 0.

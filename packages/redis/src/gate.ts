@@ -6,7 +6,8 @@ import type { RedisDriver } from './driver.js';
  * caller was answered (aborted, or timed out by core's deadline): a late `add` could undo a later
  * `remove`.
  *
- * Which calls wait: every call on a Cluster (whose offline queue has no timeout at all), every
+ * Which calls wait: every call on a client whose offline queue is not bounded (an ioredis Cluster's
+ * has no timeout at all; node-redis as the cache configures it has none), every
  * call on a database other than 0 (until its `SELECT` is known to have worked), and writes with a
  * signal (which check it again once the connection is ready and send nothing if it was aborted:
  * an aborted call that had not reached the backend has changed nothing). Others go straight to
@@ -77,7 +78,7 @@ export function createReadinessGate(driver: RedisDriver, timeoutMs: number): Rea
     holds(signal) {
       const failure = driver.failure();
       if (failure !== undefined) throw failure;
-      return driver.cluster || driver.selects || signal !== undefined;
+      return driver.waitsForReady || driver.selects || signal !== undefined;
     },
 
     wait(command, key, signal) {

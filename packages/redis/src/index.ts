@@ -1,10 +1,11 @@
 import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
-import { openConnection } from './connection.js';
-import { createIoredisDriver } from './ioredis/driver.js';
+import { openDriver } from './connection.js';
 import { type RedisCacheOptions, resolveOptions } from './options.js';
 import { createRedisStore } from './store.js';
 
+export type { IoredisClient, NodeRedisClient } from './clients.js';
 export {
+  type ClusterNodeAddress,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   type RedisCacheOptions,
@@ -48,9 +49,8 @@ export {
 export function createRedisCache(options: RedisCacheOptions): LayerInfoCache {
   const resolved = resolveOptions(options);
   const { commandTimeoutMs, meter } = resolved;
-  const driver = createIoredisDriver(openConnection(resolved.connection, commandTimeoutMs));
   // Core bounds every call (the wait for the connection included) and records the metrics.
-  return createLayerInfoCache(createRedisStore(driver, resolved), {
+  return createLayerInfoCache(createRedisStore(openDriver(resolved), resolved), {
     name: 'redis',
     timeoutMs: commandTimeoutMs,
     meter,

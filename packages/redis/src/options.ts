@@ -4,14 +4,20 @@ import {
   InvalidArgumentError,
   isInvalidArgumentError,
   isWellFormedText,
+  optionalChoice,
   optionalInteger,
   optionalMeter,
   optionalString,
   optionError,
   readOptions,
 } from '@layercache/core';
-import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { type IoredisClient, libraryOf, type NodeRedisClient } from './clients.js';
 import { checkClient, checkCluster, checkRedis } from './ioredis/check.js';
+import {
+  checkNodeRedisClient,
+  checkNodeRedisCluster,
+  checkNodeRedisOptions,
+} from './node-redis/check.js';
 import { redactUrl } from './redact.js';
 
 /**
@@ -20,16 +26,24 @@ import { redactUrl } from './redact.js';
  */
 export interface RedisCacheOptions extends AdapterOptions {
   /**
-   * An ioredis `Redis` or `Cluster` client (including one connected through Sentinel) that the
-   * cache **borrows**: it is used as it is and never closed. Enable `enableAutoPipelining` on it
-   * for throughput; it must not have an ioredis `keyPrefix` (use this cache's `keyPrefix`). A
-   * Cluster must read from masters (`scaleReads: 'master'`, the ioredis default) and a Sentinel
-   * client must not use `role: 'slave'`: a replica may still hold a membership `remove()` has
-   * just revoked. A client that was already closed (status `"end"`) is rejected. The cache
-   * listens to the client's `error` events to name the cause of failures (and, when it is the
-   * only listener, prints them redacted as ioredis would). Default: none.
+   * A client the cache **borrows**: used as it is and never closed. Either an ioredis `Redis` or
+   * `Cluster` (including one connected through Sentinel, major 5 or 6), or a node-redis 6
+   * `createClient()`, `createCluster()` or `createSentinel()` client — told apart by their shape.
+   * Enable `enableAutoPipelining` on an ioredis client for throughput; it must not have a client
+   * `keyPrefix` (use this cache's `keyPrefix`). Reads must go to masters: an ioredis Cluster with
+   * `scaleReads` other than `'master'`, a Sentinel client with `role: 'slave'`, and a node-redis
+   * cluster with `useReplicas` are rejected (a replica may still hold a membership `remove()` has
+   * just revoked). A client that was already closed is rejected. The cache listens to the
+   * client's `error` events to name the cause of failures. Default: none.
    */
-  readonly client?: Redis | Cluster;
+  readonly client?: IoredisClient | NodeRedisClient;
+  /**
+   * The client library of a connection the cache creates from `url`, `redis` or `cluster`:
+   * `'ioredis'` or `'node-redis'` (the `redis` package, version 6). The library must be
+   * installed; both are optional peer dependencies. Ignored for a borrowed `client`, whose
+   * library is recognised. Default: `'ioredis'`.
+   */
+  readonly driver?: 'ioredis' | 'node-redis';
   /**
    * `redis://[user:password@]host:port[/db]` or `rediss://…`: the cache creates a standalone
    * connection and closes it on `close()`. Combined with `redis` when both are given. The
@@ -40,21 +54,23 @@ export interface RedisCacheOptions extends AdapterOptions {
    */
   readonly url?: string;
   /**
-   * ioredis options for a standalone or Sentinel connection the cache creates and owns, e.g.
-   * `{ sentinels: [{ host, port }], name: 'mymaster' }`. A few settings the cache relies on
+   * Options of the client library (`driver`) for a standalone connection the cache creates and
+   * owns; with ioredis also a Sentinel one, e.g. `{ sentinels: [{ host, port }], name: 'mymaster' }`
+   * (ioredis `RedisOptions`; node-redis `createClient` options). A few settings the cache relies on
    * replace what these say: they are listed once, in the README's "Owned connections" table
    * (rendered from `src/owned.ts`). Default: none.
    */
-  readonly redis?: RedisOptions;
+  readonly redis?: object;
   /**
-   * A Redis Cluster the cache connects to and owns: its startup nodes and ioredis Cluster
-   * options. `scaleReads` other than `'master'` is rejected (a replica may still hold a
+   * A Redis Cluster the cache connects to and owns: its startup nodes (`{ host, port }` or
+   * `redis://` URLs) and the library's Cluster options (ioredis `ClusterOptions`; node-redis
+   * `createCluster` options without `rootNodes`). `scaleReads` other than `'master'` is rejected (a replica may still hold a
    * membership `remove()` has just revoked); the other settings the cache relies on replace what
    * these say, as listed in the README's "Owned connections" table. Default: none.
    */
   readonly cluster?: {
-    readonly nodes: readonly ClusterNode[];
-    readonly options?: ClusterOptions;
+    readonly nodes: readonly ClusterNodeAddress[];
+    readonly options?: object;
   };
   /**
    * Prepended to every key, so several registries (or caches) can share one Redis. Caches with
@@ -84,6 +100,12 @@ export interface RedisCacheOptions extends AdapterOptions {
   readonly commandTimeoutMs?: number;
 }
 
+/** A Cluster startup node: `{ host, port }`, a `redis://host:port` URL, or a port on localhost. */
+export type ClusterNodeAddress =
+  | string
+  | number
+  | { readonly host?: string | undefined; readonly port?: number | undefined };
+
 /** The options after validation, with defaults applied. */
 export interface ResolvedRedisCacheOptions {
   readonly keyPrefix: string;
@@ -91,6 +113,8 @@ export interface ResolvedRedisCacheOptions {
   readonly commandTimeoutMs: number;
   /** How to reach Redis, read once from the caller's object (a getter never runs twice). */
   readonly connection: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>;
+  /** The library of the connection: the borrowed client's, or `driver`. */
+  readonly driver: 'ioredis' | 'node-redis';
   readonly meter: AdapterOptions['meter'];
 }
 
@@ -104,6 +128,7 @@ const FACTORY = 'createRedisCache';
 /** Every option name `createRedisCache` takes (the README table lists each; a test checks it). */
 export const KNOWN_OPTIONS = [
   'client',
+  'driver',
   'url',
   'redis',
   'cluster',
@@ -146,10 +171,24 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
   if (sources.length > 1) {
     fail(client !== undefined ? 'client' : 'cluster', 'cannot be combined with url or redis');
   }
-  if (client !== undefined) within('client', () => checkClient(client));
+  const chosen = optionalChoice(FACTORY, 'driver', options.driver, ['ioredis', 'node-redis']);
+  let library = chosen ?? 'ioredis';
+  if (client !== undefined) {
+    within('client', () => {
+      // A borrowed client's library is read from its shape; `driver` does not apply to it.
+      library = libraryOf(client) ?? 'ioredis';
+      if (library === 'node-redis') checkNodeRedisClient(client);
+      else checkClient(client);
+    });
+  }
   if (url !== undefined) checkUrl(url);
-  if (redis !== undefined) within('redis', () => checkRedis(redis));
-  if (cluster !== undefined) within('cluster', () => checkCluster(cluster));
+  const ioredis = library === 'ioredis';
+  if (redis !== undefined) {
+    within('redis', () => (ioredis ? checkRedis : checkNodeRedisOptions)(redis as never));
+  }
+  if (cluster !== undefined) {
+    within('cluster', () => (ioredis ? checkCluster : checkNodeRedisCluster)(cluster as never));
+  }
   const keyPrefix = optionalString(FACTORY, 'keyPrefix', options.keyPrefix, { allowEmpty: true });
   if (keyPrefix !== undefined) {
     if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
@@ -180,6 +219,7 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
     ttlMs,
     commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     connection: { client, url, redis, cluster },
+    driver: library,
     meter,
   };
 }

@@ -1,20 +1,9 @@
-import { describeValue, optionError } from '@layercache/core';
+import { describeValue } from '@layercache/core';
 import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { RedisCacheOptions } from '../options.js';
+import { fail, REPLICA_READS } from '../refuse.js';
 import { isCluster } from './client.js';
 
 /** The checks of the ioredis-specific options (`redis`, `cluster`) and of a borrowed client. */
-
-// Why reads must go to masters: Redis replicates asynchronously, so a replica can still hold a
-// membership a remove() has just revoked on the master, and contains() would answer true — the
-// wrong positive this package exists to avoid.
-const REPLICA_READS =
-  'because a replica may still hold a membership that remove() has just revoked on the master ' +
-  '(replication is asynchronous) and contains() would wrongly answer true';
-
-function fail(argument: string, problem: string): never {
-  throw optionError('createRedisCache', argument, problem);
-}
 
 export function checkRedis(redis: RedisOptions): void {
   if (typeof redis !== 'object' || redis === null) {
@@ -28,7 +17,10 @@ export function checkRedis(redis: RedisOptions): void {
   }
 }
 
-export function checkCluster(cluster: NonNullable<RedisCacheOptions['cluster']>): void {
+export function checkCluster(cluster: {
+  readonly nodes: readonly unknown[];
+  readonly options?: ClusterOptions;
+}): void {
   if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes)) {
     fail('cluster', `must be { nodes, options? }, got ${describeValue(cluster)}`);
   }
@@ -50,7 +42,10 @@ export function checkClient(client: unknown): void {
     typeof candidate.zscore !== 'function' ||
     typeof candidate.status !== 'string'
   ) {
-    fail('client', `must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
+    fail(
+      'client',
+      `must be an ioredis Redis or Cluster or a node-redis 6 client, got ${describeValue(client)}`,
+    );
   }
   // A closed client never reconnects: every call would fail.
   if (candidate.status === 'end') {

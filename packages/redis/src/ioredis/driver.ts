@@ -26,7 +26,8 @@ export function createIoredisDriver({ client, owned, watch }: RedisConnection): 
     scan: (cursor, pattern, count) => node.scan(cursor, 'MATCH', pattern, 'COUNT', count),
   });
   return {
-    cluster,
+    // A Cluster's offline queue has no timeout: every call waits in the cache instead.
+    waitsForReady: cluster,
     // With a database other than 0, nothing may reach a connection before its SELECT is known to
     // have worked: ioredis would otherwise send it to database 0 (see ClientWatch.databaseError).
     selects: watch.database !== 0,
