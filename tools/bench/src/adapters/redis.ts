@@ -9,10 +9,14 @@ import { type AdapterModule, cacheSubject } from './types.js';
 /** `@layercache/redis` against raw ioredis commands with auto-pipelining. */
 export const redisAdapter: AdapterModule = {
   name: 'redis',
-  description: 'shared, standalone/Sentinel/Cluster (@layercache/redis on ioredis)',
+  description: 'shared, standalone/Sentinel/Cluster (@layercache/redis)',
   async create(context, id) {
     const { url } = await context.redis();
-    const cache = createRedisCache({ url, keyPrefix: `${context.keyPrefix}${id}:` });
+    const cache = createRedisCache({
+      url,
+      keyPrefix: `${context.keyPrefix}${id}:`,
+      ...(context.redisDriver === undefined ? {} : { driver: context.redisDriver }),
+    });
     return {
       cache,
       footprint: redisMemoryProbe(url),

@@ -26,6 +26,8 @@ export interface RunContext {
   readonly keyPrefix: string;
   /** The Redis server: `--redis-url`, or a throwaway one started on first use. */
   redis(): Promise<RedisEndpoint>;
+  /** The client library of the Redis adapter's own connection (demo `--driver`). */
+  readonly redisDriver?: 'ioredis' | 'node-redis';
 }
 
 /**
