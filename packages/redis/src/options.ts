@@ -8,7 +8,6 @@ import {
   optionalInteger,
   optionalMeter,
   optionalString,
-  optionError,
   readOptions,
 } from '@layercache/core';
 import { type IoredisClient, libraryOf, type NodeRedisClient } from './clients.js';
