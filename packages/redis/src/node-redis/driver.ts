@@ -71,6 +71,9 @@ export function createNodeRedisDriver({ client, owned, watch }: NodeRedisConnect
     failure() {
       if (client.isOpen && !watch.reconnecting()) return undefined;
       const last = watch.lastError();
+      // A first connection that failed is its own error (as on ioredis, whose queued command
+      // fails with it): `connect ECONNREFUSED …`, `WRONGPASS …`, `TLS: …`.
+      if (!watch.everReady() && last !== undefined) return last;
       return new Error(
         `Redis is not connected (${describeState(client, watch)})${last ? `: ${last.message}` : ''}`,
       );

@@ -19,6 +19,8 @@ export interface NodeRedisWatch {
   readonly lastError: () => Error | undefined;
   /** `true` between a lost connection and the next `ready`: calls then fail at once. */
   readonly reconnecting: () => boolean;
+  /** `true` once the connection has been ready: failures before that are the first connect's. */
+  readonly everReady: () => boolean;
   readonly naming: FailureNaming;
   /** Removes the listeners (a borrowed client outlives the cache). */
   stop(): void;
@@ -84,6 +86,7 @@ export function watchNodeRedis(
   const endpoint = kind === 'cluster' ? undefined : endpointOf(options);
   let lastError: Error | undefined;
   let reconnecting = false;
+  let everReady = client.isReady;
   const naming: FailureNaming = {
     redactor,
     username: userOf(options),
@@ -113,6 +116,7 @@ export function watchNodeRedis(
   };
   const onReady = () => {
     reconnecting = false;
+    everReady = true;
     lastError = undefined;
   };
   // A cluster has no 'ready' of its own: it is ready once it has connected to its nodes.
@@ -124,6 +128,7 @@ export function watchNodeRedis(
     kind,
     lastError: () => lastError,
     reconnecting: () => reconnecting,
+    everReady: () => everReady,
     naming,
     stop() {
       client.off('error', onError);
