@@ -97,6 +97,9 @@ export function createReadinessGate(driver: RedisDriver, timeoutMs: number): Rea
           }
           const failure = driver.failure();
           if (failure !== undefined) return reject(failure);
+          // Woken by an event that did not make the client ready (an error it will retry after):
+          // a call that must wait keeps waiting, within its time.
+          if (driver.waitsForReady && !driver.isReady()) return enqueue({ since, settle });
           // Woken by a database check rather than by `ready`: a command handed to a connection
           // that is not ready would wait in the client's queue, and run on database 0 if SELECT
           // fails next.
@@ -107,13 +110,17 @@ export function createReadinessGate(driver: RedisDriver, timeoutMs: number): Rea
           }
           resolve();
         };
-        const first = waiting.size === 0;
-        waiting.add({ since, settle });
-        if (first) {
-          unwatch = driver.watchReadiness(wake);
-          arm(since);
-        }
+        enqueue({ since, settle });
       });
     },
   };
+
+  function enqueue(waiter: Waiter): void {
+    const first = waiting.size === 0;
+    waiting.add(waiter);
+    if (first) {
+      unwatch = driver.watchReadiness(wake);
+      arm(performance.now());
+    }
+  }
 }

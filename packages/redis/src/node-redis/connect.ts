@@ -76,7 +76,29 @@ export function openNodeRedis(
   }
   // Listening before connecting: node-redis throws an 'error' event nobody listens to.
   const watch = watchNodeRedis(client, true, commandTimeoutMs);
-  // Failures reach callers through the watch ('error' events) and the readiness gate.
-  client.connect().catch(() => {});
-  return { client, owned: true, watch };
+  // Failures reach callers through the watch ('error' events) and the readiness gate. A client
+  // retries by itself once connected; a cluster whose first connection fails gives up (its
+  // connect() rejects and it stays closed), so the cache tries again, as ioredis would.
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let attempts = 0;
+  const connect = () => {
+    client.connect().then(
+      () => {
+        attempts = 0;
+      },
+      () => {
+        if (stopped || client.isOpen) return;
+        attempts += 1;
+        timer = setTimeout(connect, Math.min(2000, 50 * 2 ** attempts));
+        timer.unref();
+      },
+    );
+  };
+  connect();
+  const stopConnecting = () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+  return { client, owned: true, watch, stopConnecting };
 }

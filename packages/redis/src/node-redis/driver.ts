@@ -36,6 +36,8 @@ export interface NodeRedisConnection {
   readonly client: NodeRedisHandle;
   readonly owned: boolean;
   readonly watch: NodeRedisWatch;
+  /** Stops what the cache does to keep an owned client connecting (see connect.ts). */
+  readonly stopConnecting?: () => void;
 }
 
 // node-redis reports each failed command of a MULTI in `replies` of one MultiErrorReply: the
@@ -52,7 +54,8 @@ function firstReplyError(error: unknown): unknown {
 }
 
 /** The store's commands on a node-redis 6 client, cluster or sentinel. */
-export function createNodeRedisDriver({ client, owned, watch }: NodeRedisConnection): RedisDriver {
+export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDriver {
+  const { client, owned, watch } = connection;
   const cluster = watch.kind === 'cluster';
   const scanTarget = (node: Pick<Commands, 'scan'>): ScanTarget => ({
     async scan(cursor, pattern, count) {
@@ -83,7 +86,8 @@ export function createNodeRedisDriver({ client, owned, watch }: NodeRedisConnect
       const ready = cluster ? 'connect' : 'ready';
       // 'reconnecting': the connection failed, and waiting calls fail at once (with its error),
       // as they would on ioredis after its one retry.
-      const events = [ready, 'end', 'reconnecting'];
+      // 'error': a cluster whose first connection failed neither reconnects nor ends.
+      const events = [ready, 'end', 'reconnecting', 'error'];
       for (const event of events) client.on(event, wake);
       return () => {
         for (const event of events) client.off(event, wake);
@@ -129,6 +133,7 @@ export function createNodeRedisDriver({ client, owned, watch }: NodeRedisConnect
       cluster ? Promise.all(keys.map((key) => client.unlink(key))) : client.unlink([...keys]),
 
     async close(timeoutMs) {
+      connection.stopConnecting?.();
       try {
         if (owned) await closeClient(client, timeoutMs);
       } finally {
