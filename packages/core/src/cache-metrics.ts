@@ -1,5 +1,6 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
 import { DeadlineExceededError } from './deadline.js';
+import { DURATION_BUCKETS_S } from './duration-buckets.js';
 import { isNotFoundError, isUnavailableError } from './errors.js';
 import type { CallOptions, LayerInfoCache } from './types.js';
 
@@ -49,12 +50,6 @@ export type CacheCallOutcome = 'hit' | 'miss' | 'ok' | 'timeout' | 'aborted' | '
 const OPERATIONS = ['contains', 'add', 'remove', 'meta', 'setMeta', 'deleteMeta', 'clear'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
-// Microseconds for an in-process hit, milliseconds for a network round trip, up to a deadline.
-const DURATION_BOUNDARIES = [
-  0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-];
-
 /**
  * Wraps `cache` so that every call is counted by operation and outcome and timed. Only applied
  * when a meter is given, so a cache without one pays nothing.
@@ -67,7 +62,7 @@ export function instrumentCache(cache: LayerInfoCache, name: string, meter: Mete
   const duration = meter.createHistogram(CACHE_METRICS.duration, {
     description: 'Duration of calls of a layercache cache.',
     unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BOUNDARIES },
+    advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
   });
 
   // Attribute sets are few and fixed: built once and shared, sparing an allocation and a string

@@ -17,7 +17,7 @@ import {
   readOptions,
 } from './options.js';
 import type { LayerInfoStore, MaybePromise } from './store.js';
-import type { CallOptions, LayerInfoCache } from './types.js';
+import type { CallOptions, LayerCacheEntry, LayerInfoCache } from './types.js';
 import { validateDigest, validateLayerMeta, validateRepository } from './validate.js';
 
 /** Options of {@link createLayerInfoCache}. */
@@ -42,7 +42,16 @@ export interface LayerInfoCacheOptions extends AdapterOptions {
 // setInterval's limit.
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-type Operation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta' | 'clear';
+type Operation =
+  | 'contains'
+  | 'add'
+  | 'remove'
+  | 'meta'
+  | 'setMeta'
+  | 'deleteMeta'
+  | 'clear'
+  | 'forgetDigest'
+  | 'entries';
 
 function isPromiseLike<T>(value: MaybePromise<T>): value is PromiseLike<T> {
   return (
@@ -319,6 +328,116 @@ export function createLayerInfoCache(
     [Symbol.asyncDispose]() {
       return cache.close();
     },
+
+    // The optional capabilities exist on the cache only when the store has them, so a caller
+    // (and the conformance suite) can tell by looking. Off the hot path: they add no check to
+    // the seven operations above.
+    ...(store.forgetDigest === undefined
+      ? {}
+      : {
+          forgetDigest(digest: string, options?: CallOptions) {
+            const checked = signalOf(options);
+            try {
+              const signal = enter('forgetDigest', checked);
+              validateDigest(digest);
+              const removed = store.forgetDigest!(digest, signal);
+              if (!isPromiseLike(removed)) return Promise.resolve(checkedCount(name, removed));
+              return settle('forgetDigest', removed, signal, (n) => checkedCount(name, n));
+            } catch (error) {
+              return Promise.reject(rejection('forgetDigest', error, checked));
+            }
+          },
+        }),
+
+    ...(store.entries === undefined
+      ? {}
+      : {
+          entries(options?: CallOptions) {
+            const checked = signalOf(options);
+            let signal: AbortSignal | undefined;
+            return iterateEntries({
+              open() {
+                signal = enter('entries', checked);
+                return store.entries!(signal);
+              },
+              check: () => enter('entries', checked),
+              wait: <T>(pending: PromiseLike<T>) => {
+                const bounded = deadlines === undefined ? pending : deadlines.guard(pending);
+                return signal === undefined ? bounded : race('entries', bounded, signal);
+              },
+              fail: (error) => rejection('entries', error, checked),
+            });
+          },
+        }),
   };
   return meter === undefined ? cache : instrumentCache(cache, name, meter);
+}
+
+// A store's count is reported to operators: anything but a non-negative integer is a broken
+// store, not a number to print.
+function checkedCount(name: string, removed: unknown): number {
+  if (typeof removed === 'number' && Number.isSafeInteger(removed) && removed >= 0) return removed;
+  throw new UnavailableError(
+    `layercache ${name}: forgetDigest failed: the store answered ${describeValue(removed)}, not a count`,
+  );
+}
+
+interface EntrySteps {
+  /** Checks the call (closed, options, signal) and asks the store for its entries. */
+  open(): Iterable<LayerCacheEntry> | AsyncIterable<LayerCacheEntry>;
+  /** Checks again before each step: a closed cache or an aborted signal ends the listing. */
+  check(): void;
+  /** Awaits an asynchronous step, against the caller's signal. */
+  wait<T>(pending: PromiseLike<T>): PromiseLike<T>;
+  /** What the caller is rejected with for a failure. */
+  fail(error: unknown): unknown;
+}
+
+/**
+ * The cache's side of `entries()`: an async generator, so nothing runs (and nothing throws) until
+ * the first `next()`. Each entry is copied into a frozen object of its own, so a caller can neither
+ * see nor change the store's records. `return()` reaches the store's iterator whichever way the
+ * listing ends, so it can release a cursor or a statement.
+ */
+async function* iterateEntries(
+  steps: EntrySteps,
+): AsyncGenerator<LayerCacheEntry, void, undefined> {
+  let iterator: Iterator<LayerCacheEntry> | AsyncIterator<LayerCacheEntry>;
+  try {
+    const source = steps.open();
+    iterator =
+      Symbol.asyncIterator in source
+        ? source[Symbol.asyncIterator]()
+        : (source as Iterable<LayerCacheEntry>)[Symbol.iterator]();
+  } catch (error) {
+    throw steps.fail(error);
+  }
+  try {
+    for (;;) {
+      let step: IteratorResult<LayerCacheEntry>;
+      try {
+        steps.check();
+        const next = iterator.next();
+        step = isPromiseLike(next) ? await steps.wait(next) : next;
+      } catch (error) {
+        throw steps.fail(error);
+      }
+      if (step.done === true) return;
+      yield copyEntry(step.value);
+    }
+  } finally {
+    try {
+      await iterator.return?.();
+    } catch {
+      // The listing is over either way; a store that fails to clean up has nothing to tell.
+    }
+  }
+}
+
+function copyEntry(entry: LayerCacheEntry): LayerCacheEntry {
+  if (entry.kind === 'membership') {
+    return Object.freeze({ kind: 'membership', repo: entry.repo, digest: entry.digest });
+  }
+  const meta = Object.freeze({ path: entry.meta.path, length: entry.meta.length });
+  return Object.freeze({ kind: 'meta', digest: entry.digest, meta });
 }

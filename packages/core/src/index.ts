@@ -44,7 +44,7 @@ export type {
   LayerBackend,
 } from './service/types.js';
 export type { LayerInfoStore, MaybePromise } from './store.js';
-export type { CallOptions, LayerInfoCache, LayerMeta } from './types.js';
+export type { CallOptions, LayerCacheEntry, LayerInfoCache, LayerMeta } from './types.js';
 export {
   isValidDigest,
   isValidRepository,

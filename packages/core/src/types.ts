@@ -61,4 +61,52 @@ export interface LayerInfoCache extends AsyncDisposable {
    * afterwards every operation rejects with `ClosedError`.
    */
   close(): Promise<void>;
+
+  /**
+   * Optional capability (present when the adapter's store has it; check before calling): removes
+   * `digest`'s membership in **every** repository and resolves how many were removed. The meta
+   * is left alone (`deleteMeta` removes it). Meant for operators' tools after a garbage
+   * collection deleted the blob; it may scan the whole cache.
+   *
+   * @example
+   * ```ts
+   * if (cache.forgetDigest) {
+   *   const removed = await cache.forgetDigest(digest); // e.g. 3 repositories
+   *   await cache.deleteMeta(digest);
+   * }
+   * ```
+   */
+  forgetDigest?(digest: string, options?: CallOptions): Promise<number>;
+  /**
+   * Optional capability: lists every live membership and meta, each once, in no particular
+   * order, for operators' tools (`layercache verify`, `stats`). It reads the whole cache: never
+   * call it on a request path. The caller may remove entries while it iterates. A failure rejects
+   * the pending `next()` with `UnavailableError`; after `close()` or an abort the next `next()`
+   * rejects with `ClosedError` or the signal's reason.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of cache.entries?.() ?? []) {
+   *   if (entry.kind === 'membership') console.log(entry.repo, entry.digest);
+   *   else console.log(entry.digest, entry.meta.length);
+   * }
+   * ```
+   */
+  entries?(options?: CallOptions): AsyncIterableIterator<LayerCacheEntry>;
 }
+
+/**
+ * One entry of a cache, as {@link LayerInfoCache.entries} lists it: a membership (`repo` links
+ * `digest`) or a blob's meta.
+ *
+ * @example
+ * ```ts
+ * const entries: LayerCacheEntry[] = [
+ *   { kind: 'membership', repo: 'library/alpine', digest },
+ *   { kind: 'meta', digest, meta: { path: '/blobs/…/data', length: 3_623_807 } },
+ * ];
+ * ```
+ */
+export type LayerCacheEntry =
+  | { readonly kind: 'membership'; readonly repo: string; readonly digest: string }
+  | { readonly kind: 'meta'; readonly digest: string; readonly meta: LayerMeta };

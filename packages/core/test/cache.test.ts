@@ -20,7 +20,8 @@ const repo = 'library/ubuntu';
 const digest = `sha256:${'ab'.repeat(32)}`;
 const meta: LayerMeta = { path: '/docker/registry/v2/blobs/sha256/ab/abab/data', length: 42 };
 
-type StoreMethod = keyof LayerInfoStore;
+// The seven operations and close; the optional capabilities are tested in capabilities.test.ts.
+type StoreMethod = Exclude<keyof LayerInfoStore, 'forgetDigest' | 'entries'>;
 
 /**
  * A real Map-backed store that records every call that reaches it. `overrides` replace single
@@ -30,7 +31,7 @@ function recordingStore(overrides: Partial<LayerInfoStore> = {}) {
   const calls: [StoreMethod, ...unknown[]][] = [];
   const links = new Map<string, Set<string>>();
   const metas = new Map<string, LayerMeta>();
-  const real: Required<LayerInfoStore> = {
+  const real: Required<Pick<LayerInfoStore, StoreMethod>> = {
     contains: (r, d) => links.get(r)?.has(d) === true,
     add(r, d) {
       const set = links.get(r) ?? new Set();

@@ -159,6 +159,36 @@ export function createLruStore(options: ResolvedLruOptions): LruStore {
     clear: forgetAll,
     close: forgetAll,
 
+    // The optional capabilities. They read liveness with `has`/`peek`, which neither refresh
+    // recency nor restart a TTL: an operator's listing must not change what gets evicted.
+    forgetDigest(digest) {
+      let removed = 0;
+      // Collected first: each delete's dispose edits the index being walked.
+      const found: Membership[] = [];
+      for (const repository of repositories.values()) {
+        const membership = repository.digests.get(digest);
+        if (membership !== undefined) found.push(membership);
+      }
+      for (const membership of found) {
+        if (memberships.has(membership)) removed += 1;
+        memberships.delete(membership);
+      }
+      return removed;
+    },
+
+    *entries() {
+      for (const repository of repositories.values()) {
+        for (const membership of [...repository.digests.values()]) {
+          if (!memberships.has(membership)) continue;
+          yield { kind: 'membership', repo: repository.name, digest: membership.digest };
+        }
+      }
+      for (const digest of [...metas.keys()]) {
+        const meta = metas.peek(digest);
+        if (meta !== undefined) yield { kind: 'meta', digest, meta };
+      }
+    },
+
     stats() {
       const membershipBytes = memberships.calculatedSize;
       const metaBytes = metas.calculatedSize;

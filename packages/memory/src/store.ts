@@ -35,5 +35,23 @@ export function createMemoryStore(): LayerInfoStore {
       links.clear();
       metas.clear();
     },
+    // The optional capabilities: a walk over every repository, off the hot path.
+    forgetDigest(digest) {
+      let removed = 0;
+      for (const [repo, digests] of links) {
+        if (!digests.delete(digest)) continue;
+        removed += 1;
+        if (digests.size === 0) links.delete(repo);
+      }
+      return removed;
+    },
+    // A generator over the live Maps: an entry deleted before it is reached is skipped, and
+    // the caller may delete while it iterates (Map iteration allows that).
+    *entries() {
+      for (const [repo, digests] of links) {
+        for (const digest of digests) yield { kind: 'membership', repo, digest };
+      }
+      for (const [digest, meta] of metas) yield { kind: 'meta', digest, meta };
+    },
   };
 }

@@ -1,4 +1,6 @@
+import type { ConfirmerOptions, RevocationConfirmer } from './confirm.js';
 import type { FailureNaming } from './errors.js';
+import type { TrackingLinkFactory, TrackingLinkOptions } from './near/link.js';
 
 /**
  * What the store needs from a Redis client library: the few commands of the key layout, the
@@ -65,6 +67,26 @@ export interface RedisDriver {
   masters(): readonly ScanTarget[];
   /** Deletes keys (of any slot: a Cluster routes each key to its own master). */
   unlink(keys: readonly string[]): Promise<unknown>;
+  /**
+   * `ZSCAN key cursor COUNT count`: the next cursor and the `[member, score]` pairs found (the
+   * optional capabilities `forgetDigest` and `entries`, see capabilities.ts).
+   */
+  zscan(
+    key: string,
+    cursor: string,
+    count: number,
+  ): Promise<readonly [string, ReadonlyArray<readonly [string, string | number]>]>;
+
+  /**
+   * How revocations are confirmed by a replica on this library (`confirmRevocations`, see
+   * confirm.ts): a dedicated connection per master, a marker write and `WAIT`.
+   */
+  confirmer(options: ConfirmerOptions): RevocationConfirmer;
+  /**
+   * The near cache's `CLIENT TRACKING` link on this connection (src/near); absent on a library
+   * that has none yet (`near` is refused when options are read).
+   */
+  readonly tracking?: (options: TrackingLinkOptions) => TrackingLinkFactory;
 
   /**
    * Releases what the cache holds: an owned client is quit (replies in flight arrive), or cut off

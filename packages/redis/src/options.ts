@@ -10,8 +10,14 @@ import {
   optionalString,
   readOptions,
 } from '@layercache/core';
-import { type IoredisClient, libraryOf, type NodeRedisClient } from './clients.js';
+import { type IoredisClient, libraryOf, type NodeRedisClient, nodeRedisKind } from './clients.js';
 import { checkClient, checkCluster, checkRedis } from './ioredis/check.js';
+import { isCluster } from './ioredis/client.js';
+import {
+  type NearCacheOptions,
+  type ResolvedNearOptions,
+  resolveNearOptions,
+} from './near/options.js';
 import {
   checkNodeRedisClient,
   checkNodeRedisCluster,
@@ -98,6 +104,38 @@ export interface RedisCacheOptions extends AdapterOptions {
    * and while Redis is unreachable. A whole number from 1 to 2^31 − 1. Default: 1000.
    */
   readonly commandTimeoutMs?: number;
+  /**
+   * Whether `remove`, `deleteMeta` and `clear` resolve only once a replica has them, so that a
+   * failover cannot bring a revoked membership back (a wrong `true`). When confirmed, the
+   * revocation is sent on a connection of its own per master followed by `WAIT 1`, and a
+   * revocation no replica acknowledged within three quarters of `commandTimeoutMs` rejects with
+   * `UnavailableError` (cause: `RevocationUnconfirmedError`, "not confirmed by a replica within
+   * … ms"): it is done on the master, but retry it (or fall back) before relying on it. Adds and
+   * `setMeta` are never confirmed (a lost add is a miss, never a wrong answer).
+   *
+   * - `'auto'`: confirm on masters that have replicas — on a Cluster, a master whose slots list a
+   *   replica; standalone or Sentinel, a master reporting `connected_slaves` > 0 in
+   *   `INFO replication` (asked when the first revocation comes, and again at most every 5 s
+   *   while it has none). Once a master was seen with a replica, its revocations stay confirmed
+   *   until the cache is closed: a replica that stopped answering is exactly when it matters.
+   * - `true`: confirm every revocation (a master without a replica rejects every one).
+   * - `false`: never confirm (one round trip fewer; a revocation can be lost in a failover).
+   *
+   * Default: `'auto'`.
+   *
+   * @example
+   * ```ts
+   * createRedisCache({ cluster: { nodes }, confirmRevocations: true });
+   * ```
+   */
+  readonly confirmRevocations?: boolean | 'auto';
+  /**
+   * An in-process near cache in front of Redis, `{ max, maxStalenessMs }` (see the README, "Near
+   * cache"): a revocation acknowledged anywhere is never answered `true` more than
+   * `maxStalenessMs` after it resolved (at once within this process). Standalone and Sentinel
+   * only: refused on a Cluster. Default: none (every call goes to Redis).
+   */
+  readonly near?: NearCacheOptions;
 }
 
 /** A Cluster startup node: `{ host, port }`, a `redis://host:port` URL, or a port on localhost. */
@@ -111,11 +149,13 @@ export interface ResolvedRedisCacheOptions {
   readonly keyPrefix: string;
   readonly ttlMs: number | undefined;
   readonly commandTimeoutMs: number;
+  readonly confirmRevocations: boolean | 'auto';
   /** How to reach Redis, read once from the caller's object (a getter never runs twice). */
   readonly connection: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>;
   /** The library of the connection: the borrowed client's, or `driver`. */
   readonly driver: 'ioredis' | 'node-redis';
   readonly meter: AdapterOptions['meter'];
+  readonly near: ResolvedNearOptions | undefined;
 }
 
 export const DEFAULT_KEY_PREFIX = 'layercache:';
@@ -135,7 +175,9 @@ export const KNOWN_OPTIONS = [
   'keyPrefix',
   'ttlMs',
   'commandTimeoutMs',
+  'confirmRevocations',
   'meter',
+  'near',
 ] as const;
 
 /**
@@ -209,13 +251,54 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
     max: MAX_TIMER_MS,
     unit: 'milliseconds',
   });
+  const confirmRevocations = options.confirmRevocations;
+  if (
+    confirmRevocations !== undefined &&
+    confirmRevocations !== 'auto' &&
+    typeof confirmRevocations !== 'boolean'
+  ) {
+    fail(
+      'confirmRevocations',
+      `must be true, false or "auto", got ${describeValue(confirmRevocations)}`,
+    );
+  }
   const meter = optionalMeter(FACTORY, 'meter', options.meter);
+  const near =
+    options.near === undefined ? undefined : resolveNear(options.near, library, cluster, client);
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
     commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    confirmRevocations: (confirmRevocations as boolean | 'auto' | undefined) ?? 'auto',
     connection: { client, url, redis, cluster },
     driver: library,
     meter,
+    near,
   };
+}
+
+/**
+ * Why `near` is refused where it is: its tracking link (src/near/ioredis-link.ts) is written for
+ * ioredis, and a Cluster would need tracking on every master.
+ */
+export const NEAR_NODE_REDIS_REFUSAL =
+  'is not available with the node-redis driver yet (its CLIENT TRACKING link is written for ' +
+  'ioredis); use driver "ioredis" (or an ioredis client) for a near cache, or leave near out';
+
+function resolveNear(
+  near: unknown,
+  library: 'ioredis' | 'node-redis',
+  cluster: unknown,
+  client: unknown,
+): ResolvedNearOptions {
+  if (library === 'node-redis') {
+    const onCluster =
+      cluster !== undefined ||
+      (client !== undefined && nodeRedisKind(client as object) === 'cluster');
+    // The Cluster refusal first, as on ioredis: it is the one that holds whatever the library.
+    if (!onCluster) fail('near', NEAR_NODE_REDIS_REFUSAL);
+  }
+  return resolveNearOptions(FACTORY, near, {
+    cluster: cluster !== undefined || (client !== undefined && isCluster(client as never)),
+  });
 }

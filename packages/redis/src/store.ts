@@ -1,10 +1,13 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
+import { createRedisCapabilities } from './capabilities.js';
 import { type ClearRun, clearKeys } from './clear.js';
 import { decodeMeta, encodeMeta, isLiveScore } from './codec.js';
 import type { RedisDriver } from './driver.js';
 import { nameCommandFailure } from './errors.js';
 import { createReadinessGate } from './gate.js';
 import { createKeyLayout, memberOf } from './keys.js';
+import { metaWithExpiry, scoreExpiry } from './near/expiry.js';
+import type { NearReads } from './near/link.js';
 import type { ResolvedRedisCacheOptions } from './options.js';
 
 /**
@@ -54,7 +57,7 @@ interface Operation<A, T, R> {
 export function createRedisStore(
   driver: RedisDriver,
   options: ResolvedRedisCacheOptions,
-): LayerInfoStore {
+): LayerInfoStore & NearReads {
   const { ttlMs, commandTimeoutMs } = options;
   const keys = createKeyLayout(options.keyPrefix);
   const gate = createReadinessGate(driver, commandTimeoutMs);
@@ -62,6 +65,13 @@ export function createRedisStore(
   // Every failure a caller sees passes here: named (what failed, where) and without credentials.
   const mapError = (error: unknown, command?: string, key?: string) =>
     nameCommandFailure(mapWrongType(error, command, key), driver.naming, command, key);
+  // Revocations on a deployment with replicas are confirmed by one (confirm.ts).
+  const confirm = driver.confirmer({
+    mode: options.confirmRevocations,
+    commandTimeoutMs,
+    keyPrefix: options.keyPrefix,
+    keys,
+  });
 
   /**
    * The one path of every operation. A ready client (the hot path) costs one check; otherwise a
@@ -112,7 +122,7 @@ export function createRedisStore(
   // MULTI so that the answer (was it there and live?) and the removal are one atomic step.
   const remove: Operation<string, string | number | null, boolean> = {
     command: 'ZREM',
-    send: (key, member) => driver.zscoreAndRemove(key, member),
+    send: (key, member) => confirm.revoke(key, 'ZREM', (on) => on.zscoreAndRemove(key, member)),
     map: isLive,
   };
   const meta: Operation<undefined, string | null, LayerMeta | undefined> = {
@@ -130,12 +140,28 @@ export function createRedisStore(
   };
   const deleteMeta: Operation<undefined, string | null, boolean> = {
     command: 'GETDEL',
-    send: (key) => driver.getdel(key),
+    send: (key) => confirm.revoke(key, 'GETDEL', (on) => on.getdel(key)),
     map: found,
+  };
+  // Near cache reads (src/near): contains and meta, answered with the entry's expiry.
+  const membershipExpiry: Operation<string, string | number | null, number | undefined> = {
+    command: 'ZSCORE',
+    send: (key, member) => driver.zscore(key, member),
+    map: (score) => scoreExpiry(score, Date.now()),
+  };
+  const metaEntry: Operation<
+    undefined,
+    string | null,
+    { meta: LayerMeta; expiresAt: number } | undefined
+  > = {
+    command: 'GET',
+    send: (key) => driver.get(key),
+    map: (value) => metaWithExpiry(value, Date.now()),
   };
   const clear: Operation<Omit<ClearRun, 'mapError'>, void, void> = {
     command: 'SCAN',
-    send: (_pattern, run) => clearKeys(driver, keys, { ...run, mapError }),
+    send: (_pattern, run) =>
+      confirm.clear(() => clearKeys(driver, keys, { ...run, mapError }), run.signal),
     map: ignore,
   };
 
@@ -153,7 +179,17 @@ export function createRedisStore(
       const run = { signal, deadline: performance.now() + commandTimeoutMs };
       return dispatch(clear, keys.scanPattern, run, signal);
     },
-    close: () => driver.close(commandTimeoutMs),
+    membershipExpiry: (repo, digest) =>
+      dispatch(membershipExpiry, keys.membership(repo), memberOf(digest), undefined),
+    metaEntry: (digest) => dispatch(metaEntry, keys.meta(digest), undefined, undefined),
+    async close() {
+      try {
+        await confirm.close();
+      } finally {
+        await driver.close(commandTimeoutMs);
+      }
+    },
+    ...createRedisCapabilities(driver, keys, gate, mapError),
   };
 }
 

@@ -238,8 +238,10 @@ describe('under an ACL', () => {
     });
     const error = await failure(cache.contains('team/a', d));
     expect(error.code).toBe(ErrorCode.Unavailable);
+    // Whether ioredis is still connecting or has given up refreshing the slots when the deadline
+    // passes depends on timing; either way the cause names the user and says WRONGPASS.
     expect(error.message).toMatch(
-      /Failed to refresh slots cache\. \(WRONGPASS for user "registry": invalid username-password pair or user is disabled\.\)$/,
+      /WRONGPASS for user "registry": invalid username-password pair or user is disabled\.\)?$/,
     );
     expect(findSecrets(error, [wrong, PASSWORD])).toEqual([]);
   });

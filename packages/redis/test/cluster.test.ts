@@ -31,7 +31,7 @@ describeLayerInfoCache(
       ttlMs,
       meter,
     }),
-  { ttl: true, durable: true, shared: true, metrics: true },
+  { ttl: true, durable: true, shared: true, metrics: true, forgetDigest: true, entries: true },
 );
 
 /** Every key on every current master, read straight from the nodes. */

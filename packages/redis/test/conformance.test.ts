@@ -25,7 +25,14 @@ afterAll(async () => {
 // The storageId is the key prefix: a new id is an empty cache, the same id reopens the same data
 // (durable) or opens a second instance beside the first (shared: another client, or for the
 // borrowed configuration another cache on the same client).
-const capabilities = { ttl: true, durable: true, shared: true, metrics: true } as const;
+const capabilities = {
+  ttl: true,
+  durable: true,
+  shared: true,
+  metrics: true,
+  forgetDigest: true,
+  entries: true,
+} as const;
 
 describeLayerInfoCache(
   'redis standalone',

@@ -118,7 +118,7 @@ describe('createRedisCache option validation (at construction, naming the option
     );
     // Nothing close enough: the known names are listed, `meter` among them.
     expect(rejected({ url, prefix: 'x:' }, 'prefix').message).toBe(
-      'createRedisCache: unknown option `prefix`: known options: `client`, `driver`, `url`, `redis`, `cluster`, `keyPrefix`, `ttlMs`, `commandTimeoutMs`, `meter`',
+      'createRedisCache: unknown option `prefix`: known options: `client`, `driver`, `url`, `redis`, `cluster`, `keyPrefix`, `ttlMs`, `commandTimeoutMs`, `confirmRevocations`, `meter`, `near`',
     );
   });
 
@@ -129,6 +129,9 @@ describe('createRedisCache option validation (at construction, naming the option
     expect(rejected({ url, keyPrefix: 1 }, 'keyPrefix').message).toMatch(/got the number 1$/);
     expect(rejected({ url: 6379 }, 'url').message).toMatch(/got the number 6379$/);
     expect(rejected({ url, meter: 'otel' }, 'meter').message).toMatch(/got the string "otel"$/);
+    expect(rejected({ url, confirmRevocations: 'yes' }, 'confirmRevocations').message).toBe(
+      'createRedisCache: confirmRevocations must be true, false or "auto", got the string "yes"',
+    );
   });
 
   it('turns hostile option values into InvalidArgumentError naming the option, never a TypeError', () => {

@@ -12,6 +12,8 @@ import { createSqliteStore } from './store.js';
 export type { SqliteDatabase, SqliteStatement } from './database.js';
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_CACHE_SIZE_BYTES,
+  DEFAULT_MMAP_SIZE_BYTES,
   defaultFilename,
   type SqliteCacheOptions,
 } from './options.js';
@@ -65,6 +67,11 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
     const db: SqliteDatabase = opened ?? resolved.database!;
     // Set explicitly: reports disagree on the default, and every later lock waits this long.
     if (busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Connection settings, not written to the file: safe before the file is accepted.
+    if (resolved.mmapSizeBytes !== undefined) db.pragma(`mmap_size = ${resolved.mmapSizeBytes}`);
+    if (resolved.cacheSizeBytes !== undefined) {
+      db.pragma(`cache_size = -${Math.ceil(resolved.cacheSizeBytes / 1024)}`);
+    }
     // Everything up to the journal mode only reads, so a refused file is left as it was.
     if (owned) refuseForeign(db, filename);
     refuseNewer(db, filename, owned);

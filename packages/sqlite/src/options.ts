@@ -85,6 +85,27 @@ export interface SqliteCacheOptions extends AdapterOptions {
    * `unref()`ed. Default: `ttlMs`, kept between 1000 and 60 000.
    */
   readonly sweepIntervalMs?: number;
+  /**
+   * Bytes of the file SQLite reads through a memory map instead of `read()` calls (its
+   * `mmap_size`): lookups in a file of hundreds of MB then cost a memory access, not a system
+   * call. Address space, not memory: pages are shared with the OS page cache. `0` turns it off.
+   * SQLite caps it at its compile-time limit (2 GiB in better-sqlite3's build). Default:
+   * {@link DEFAULT_MMAP_SIZE_BYTES} (256 MiB, about 2.5 million memberships and metas). On a
+   * borrowed `database`, applied only when given.
+   *
+   * @example
+   * ```ts
+   * createSqliteCache({ filename, mmapSizeBytes: 1024 * 1024 * 1024 }); // a 1 GiB file, all mapped
+   * ```
+   */
+  readonly mmapSizeBytes?: number;
+  /**
+   * Bytes of SQLite's own page cache per connection (its `cache_size`, rounded up to KiB): the
+   * B-tree's inner pages and the hot leaves stay decoded in memory. Default:
+   * {@link DEFAULT_CACHE_SIZE_BYTES} (32 MiB; SQLite's own default is 2 MiB). On a borrowed
+   * `database`, applied only when given.
+   */
+  readonly cacheSizeBytes?: number;
 }
 
 /** The options with their defaults applied and checked. */
@@ -96,12 +117,21 @@ export interface ResolvedOptions {
   readonly busyTimeoutMs: number | undefined;
   readonly synchronous: 'revocations' | 'full' | 'normal';
   readonly sweepIntervalMs: number;
+  /** Undefined only on a borrowed database, when not given. */
+  readonly mmapSizeBytes: number | undefined;
+  readonly cacheSizeBytes: number | undefined;
   /** `true` when `filename` is the default location, whose directory we may create. */
   readonly defaultLocation: boolean;
 }
 
 /** Default of {@link SqliteCacheOptions.busyTimeoutMs} (better-sqlite3's own default timeout). */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** Default of {@link SqliteCacheOptions.mmapSizeBytes}: 256 MiB. */
+export const DEFAULT_MMAP_SIZE_BYTES = 256 * 1024 * 1024;
+/** Default of {@link SqliteCacheOptions.cacheSizeBytes}: 32 MiB. */
+export const DEFAULT_CACHE_SIZE_BYTES = 32 * 1024 * 1024;
+// SQLite's cache_size is a C int of KiB when negative.
+const MAX_CACHE_SIZE_BYTES = (2 ** 31 - 1) * 1024;
 // SQLite's busy_timeout is a C int.
 const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
 // Far beyond any useful TTL, and small enough that `Date.now() + ttlMs` stays a safe integer.
@@ -115,6 +145,8 @@ const KNOWN_OPTIONS = [
   'busyTimeoutMs',
   'synchronous',
   'sweepIntervalMs',
+  'mmapSizeBytes',
+  'cacheSizeBytes',
   'meter',
 ] as const;
 
@@ -213,6 +245,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       max: MAX_BUSY_TIMEOUT_MS,
     }) ?? Math.min(Math.max(ttlMs ?? 0, 1000), 60_000);
 
+  const bytes = { unit: 'bytes' } as const;
+  const mmapSizeBytes = optionalInteger(FACTORY, 'mmapSizeBytes', read.mmapSizeBytes, bytes);
+  const cacheSizeBytes = optionalInteger(FACTORY, 'cacheSizeBytes', read.cacheSizeBytes, {
+    ...bytes,
+    max: MAX_CACHE_SIZE_BYTES,
+  });
+
   return {
     filename: lent !== undefined ? lent.name : (filename ?? defaultFilename()),
     database,
@@ -221,6 +260,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       database === undefined ? (busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) : busyTimeoutMs,
     synchronous,
     sweepIntervalMs,
+    mmapSizeBytes:
+      database === undefined ? (mmapSizeBytes ?? DEFAULT_MMAP_SIZE_BYTES) : mmapSizeBytes,
+    cacheSizeBytes:
+      database === undefined ? (cacheSizeBytes ?? DEFAULT_CACHE_SIZE_BYTES) : cacheSizeBytes,
     defaultLocation: database === undefined && filename === undefined,
     meter: optionalMeter(FACTORY, 'meter', read.meter),
   };

@@ -6,7 +6,33 @@ import type { SqliteDatabase as Database } from './database.js';
  * `PRAGMA user_version`; a borrowed database records it in the `layercache_schema` table, because
  * its `user_version` belongs to the application that lent it (see {@link readSchema}).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * SQL for the version 3 key (see digest-key.ts) of a version 2 digest column: the algorithm byte
+ * and the hex decoded, or NULL for text that is not `<algorithm>:<lower-case hex>` of the
+ * algorithm's exact length. Frozen with migration 2 → 3: the codes are those of that release.
+ */
+function digestKey(column: string): string {
+  const algorithms: readonly [string, string, number][] = [
+    ['sha256', '01', 64],
+    ['sha384', '02', 96],
+    ['sha512', '03', 128],
+    ['blake3', '04', 64],
+  ];
+  const hex = `substr(${column}, 8)`;
+  const cases = algorithms
+    .map(
+      ([name, code, length]) =>
+        `WHEN substr(${column}, 1, 7) = '${name}:' AND length(${column}) = ${7 + length} ` +
+        `THEN unhex('${code}' || ${hex})`,
+    )
+    .join(' ');
+  return (
+    `(CASE WHEN typeof(${column}) IS NOT 'text' OR ${hex} GLOB '*[^0-9a-f]*' THEN NULL ` +
+    `${cases} END)`
+  );
+}
 
 /**
  * `MIGRATIONS[v]` upgrades a database from schema version v to v + 1. A layout change appends a
@@ -41,6 +67,52 @@ export const MIGRATIONS: readonly string[] = [
      WHERE expires_at IS NOT NULL;
    CREATE INDEX layercache_metas_expiry ON layercache_metas (expires_at)
      WHERE expires_at IS NOT NULL;`,
+  // 2 → 3: the compact layout. A digest is stored once per row in binary (digest-key.ts: one
+  // algorithm byte, then the raw hash), and a repository name once in layercache_repos, links
+  // naming it by id. ~40 bytes per membership instead of ~118. AUTOINCREMENT: an id is never
+  // handed to another name, even after its repository's last link is gone and its row deleted.
+  // The version 2 rows are copied over, then dropped; a row whose digest core would never let
+  // through (so it could never have been asked for) is left behind rather than made reachable.
+  `DROP INDEX layercache_links_expiry;
+   DROP INDEX layercache_metas_expiry;
+   ALTER TABLE layercache_links RENAME TO layercache_v2_links;
+   ALTER TABLE layercache_metas RENAME TO layercache_v2_metas;
+   CREATE TABLE layercache_repos (
+     id   INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL UNIQUE
+   );
+   CREATE TABLE layercache_links (
+     repo       INTEGER NOT NULL,
+     digest     BLOB NOT NULL,
+     expires_at INTEGER,
+     PRIMARY KEY (repo, digest)
+   ) WITHOUT ROWID;
+   CREATE TABLE layercache_metas (
+     digest     BLOB NOT NULL PRIMARY KEY,
+     path       TEXT NOT NULL,
+     length     INTEGER NOT NULL,
+     expires_at INTEGER
+   ) WITHOUT ROWID;
+   INSERT INTO layercache_repos (name)
+     SELECT repo FROM layercache_v2_links WHERE ${digestKey('digest')} IS NOT NULL
+     GROUP BY repo ORDER BY repo;
+   INSERT INTO layercache_links (repo, digest, expires_at)
+     SELECT r.id, k.digest, k.expires_at
+     FROM (SELECT repo, ${digestKey('digest')} AS digest, expires_at FROM layercache_v2_links) AS k
+     JOIN layercache_repos AS r ON r.name = k.repo
+     WHERE k.digest IS NOT NULL
+     ORDER BY 1, 2;
+   INSERT INTO layercache_metas (digest, path, length, expires_at)
+     SELECT digest, path, length, expires_at
+     FROM (SELECT ${digestKey('digest')} AS digest, path, length, expires_at FROM layercache_v2_metas)
+     WHERE digest IS NOT NULL
+     ORDER BY 1;
+   DROP TABLE layercache_v2_links;
+   DROP TABLE layercache_v2_metas;
+   CREATE INDEX layercache_links_expiry ON layercache_links (expires_at)
+     WHERE expires_at IS NOT NULL;
+   CREATE INDEX layercache_metas_expiry ON layercache_metas (expires_at)
+     WHERE expires_at IS NOT NULL;`,
 ];
 
 /** The one-row table holding the version in a database shared with an application. */
@@ -68,10 +140,12 @@ function hasTable(db: Database, name: string): boolean {
  * The version of the cache's tables judged from their layout alone: 0 when there are none, else
  * the version whose columns they have. Only needed for a database without `layercache_schema`
  * that is not ours to read `user_version` in — a file an owned cache (or a release before
- * `layercache_schema` existed) wrote, later lent to us — and those are at most version 2.
+ * `layercache_schema` existed) wrote, later lent to us. Version 3 is told by its
+ * `layercache_repos` table.
  */
 function layoutVersion(db: Database): number {
   if (!hasTable(db, 'layercache_links')) return 0;
+  if (hasTable(db, 'layercache_repos')) return 3;
   const expiry = db
     .prepare("SELECT 1 FROM pragma_table_info('layercache_links') WHERE name = 'expires_at'")
     .pluck()

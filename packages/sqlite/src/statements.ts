@@ -2,7 +2,8 @@ import type { SqliteDatabase, SqliteStatement } from './database.js';
 
 /**
  * Every statement the store runs, prepared once per connection. The SQL of the data operations
- * lives here alone, beside the schema it depends on (schema.ts).
+ * lives here alone, beside the schema it depends on (schema.ts). A "digest key" is a digest in
+ * its stored form (digest-key.ts); a "repo id" is a row of `layercache_repos`.
  *
  * Expiry compares the stored `expires_at` with `Date.now()` passed as a parameter, never with
  * SQLite's clock, so one clock rules TTLs (and tests can fake it).
@@ -14,21 +15,26 @@ export interface Statements {
   readonly rollback: SqliteStatement;
   readonly syncFull: SqliteStatement;
   readonly syncNormal: SqliteStatement;
-  /** (repo, digest, now) → 1 or undefined. */
+  /** (repo, digest key, now) → 1 or undefined. */
   readonly contains: SqliteStatement;
-  /** (digest, now) → [path, length] or undefined. */
+  /** (digest key, now) → [path, length] or undefined. */
   readonly meta: SqliteStatement;
-  /** (repo, digest, expiresAt) */
+  /** (repo, repo): makes sure the repository has an id. */
+  readonly addRepo: SqliteStatement;
+  /** (repo, digest key, expiresAt), after {@link addRepo} in the same transaction. */
   readonly add: SqliteStatement;
-  /** (repo, digest) → the deleted row's expires_at, or undefined. */
+  /** (repo, digest key) → [expires_at, repo id] of the deleted row, or undefined. */
   readonly remove: SqliteStatement;
-  /** (digest, path, length, expiresAt) */
+  /** (repo id, repo id): deletes the repository's row if no link names it any more. */
+  readonly dropRepoIfEmpty: SqliteStatement;
+  /** (digest key, path, length, expiresAt) */
   readonly setMeta: SqliteStatement;
-  /** (digest) → the deleted row's expires_at, or undefined. */
+  /** (digest key) → the deleted row's expires_at, or undefined. */
   readonly deleteMeta: SqliteStatement;
   readonly clearLinks: SqliteStatement;
   readonly clearMetas: SqliteStatement;
-  /** (now, limit) */
+  readonly clearRepos: SqliteStatement;
+  /** (now, limit) → the repo id of each deleted row. */
   readonly sweepLinks: SqliteStatement;
   /** (now, limit) */
   readonly sweepMetas: SqliteStatement;
@@ -42,10 +48,13 @@ export function prepareStatements(db: SqliteDatabase): Statements {
     rollback: db.prepare('ROLLBACK'),
     syncFull: db.prepare('PRAGMA synchronous = FULL'),
     syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+    // One statement, so the repository's id and its link are read from the same snapshot: an id
+    // is never cached in the process, where it could outlive its name (see schema.ts).
     contains: db
       .prepare(
         `SELECT 1 FROM layercache_links
-         WHERE repo = ? AND digest = ? AND (expires_at IS NULL OR expires_at > ?)`,
+         WHERE repo = (SELECT id FROM layercache_repos WHERE name = ?) AND digest = ?
+           AND (expires_at IS NULL OR expires_at > ?)`,
       )
       .pluck(),
     meta: db
@@ -54,17 +63,33 @@ export function prepareStatements(db: SqliteDatabase): Statements {
          WHERE digest = ? AND (expires_at IS NULL OR expires_at > ?)`,
       )
       .raw(),
+    // Not `ON CONFLICT DO NOTHING`: with AUTOINCREMENT, that uses up an id on every conflict (and
+    // writes sqlite_sequence), so ids, and the links naming them, would grow with every add.
+    addRepo: db.prepare(
+      `INSERT INTO layercache_repos (name)
+       SELECT ? WHERE NOT EXISTS (SELECT 1 FROM layercache_repos WHERE name = ?)`,
+    ),
     // An unchanged row is not rewritten, so re-adding a known membership costs no page write.
     add: db.prepare(
-      `INSERT INTO layercache_links (repo, digest, expires_at) VALUES (?, ?, ?)
+      `INSERT INTO layercache_links (repo, digest, expires_at)
+       VALUES ((SELECT id FROM layercache_repos WHERE name = ?), ?, ?)
        ON CONFLICT (repo, digest) DO UPDATE SET expires_at = excluded.expires_at
        WHERE expires_at IS NOT excluded.expires_at`,
     ),
     // Deletes an expired row too (so nothing is left behind), but the caller reports only a
     // live one.
     remove: db
-      .prepare('DELETE FROM layercache_links WHERE repo = ? AND digest = ? RETURNING expires_at')
-      .pluck(),
+      .prepare(
+        `DELETE FROM layercache_links
+         WHERE repo = (SELECT id FROM layercache_repos WHERE name = ?) AND digest = ?
+         RETURNING expires_at, repo`,
+      )
+      .raw(),
+    // So that repositories whose links are all gone do not pile up.
+    dropRepoIfEmpty: db.prepare(
+      `DELETE FROM layercache_repos
+       WHERE id = ? AND NOT EXISTS (SELECT 1 FROM layercache_links WHERE repo = ?)`,
+    ),
     setMeta: db.prepare(
       `INSERT INTO layercache_metas (digest, path, length, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (digest) DO UPDATE
@@ -75,10 +100,14 @@ export function prepareStatements(db: SqliteDatabase): Statements {
       .pluck(),
     clearLinks: db.prepare('DELETE FROM layercache_links'),
     clearMetas: db.prepare('DELETE FROM layercache_metas'),
-    sweepLinks: db.prepare(
-      `DELETE FROM layercache_links WHERE (repo, digest) IN
-         (SELECT repo, digest FROM layercache_links WHERE expires_at <= ? LIMIT ?)`,
-    ),
+    clearRepos: db.prepare('DELETE FROM layercache_repos'),
+    sweepLinks: db
+      .prepare(
+        `DELETE FROM layercache_links WHERE (repo, digest) IN
+           (SELECT repo, digest FROM layercache_links WHERE expires_at <= ? LIMIT ?)
+         RETURNING repo`,
+      )
+      .pluck(),
     sweepMetas: db.prepare(
       `DELETE FROM layercache_metas WHERE digest IN
          (SELECT digest FROM layercache_metas WHERE expires_at <= ? LIMIT ?)`,

@@ -1,5 +1,7 @@
 import type { LayerInfoStore, LayerMeta } from '@layercache/core';
+import { createSqliteCapabilities } from './capabilities.js';
 import type { SqliteDatabase as Database } from './database.js';
+import { encodeDigest } from './digest-key.js';
 import { unavailable } from './errors.js';
 import { createReadWindow } from './read-window.js';
 import { prepareStatements } from './statements.js';
@@ -25,10 +27,12 @@ export interface SqliteStoreConfig {
 
 /** A fill: one statement, which a power cut may lose (a miss). */
 const FILL = { single: true, revokes: false } as const;
+/** `add`: a fill of two statements (the repository's id, then the link), one transaction. */
+const ADD = { single: false, revokes: false } as const;
 /** A revocation of one entry: must survive a power cut once acknowledged. */
 const REVOKE = { single: true, revokes: true } as const;
-/** `clear`: two statements, one transaction. */
-const CLEAR = { single: false, revokes: true } as const;
+/** `remove` (the link, then the repository if that was its last), and `clear`. */
+const REVOKE_MANY = { single: false, revokes: true } as const;
 
 /**
  * The SQLite {@link LayerInfoStore}: reads answer synchronously inside the tick's shared read
@@ -76,21 +80,23 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
 
   return {
     contains(repo, digest) {
+      const key = encodeDigest(digest);
       const now = Date.now();
       try {
         reads.begin(now);
-        return statements.contains.get(repo, digest, now) !== undefined;
+        return statements.contains.get(repo, key, now) !== undefined;
       } catch (error) {
         throw readFailed(error);
       }
     },
 
     meta(digest) {
+      const key = encodeDigest(digest);
       const now = Date.now();
       let row: unknown[] | undefined;
       try {
         reads.begin(now);
-        row = statements.meta.get(digest, now) as unknown[] | undefined;
+        row = statements.meta.get(key, now) as unknown[] | undefined;
       } catch (error) {
         throw readFailed(error);
       }
@@ -99,37 +105,56 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       return meta;
     },
 
-    add: (repo, digest, signal) =>
-      writes.write(
+    add(repo, digest, signal) {
+      const key = encodeDigest(digest);
+      return writes.write(
         (now) => {
-          statements.add.run(repo, digest, expiry(now));
+          statements.addRepo.run(repo, repo);
+          statements.add.run(repo, key, expiry(now));
+        },
+        ADD,
+        signal,
+      );
+    },
+
+    remove(repo, digest, signal) {
+      const key = encodeDigest(digest);
+      return writes.write(
+        (now) => {
+          const row = statements.remove.get(repo, key) as [unknown, number] | undefined;
+          if (row === undefined) return false;
+          statements.dropRepoIfEmpty.run(row[1], row[1]);
+          return live(row[0], now);
+        },
+        REVOKE_MANY,
+        signal,
+      );
+    },
+
+    setMeta(digest, meta, signal) {
+      const key = encodeDigest(digest);
+      return writes.write(
+        (now) => {
+          statements.setMeta.run(key, meta.path, meta.length, expiry(now));
         },
         FILL,
         signal,
-      ),
+      );
+    },
 
-    remove: (repo, digest, signal) =>
-      writes.write((now) => live(statements.remove.get(repo, digest), now), REVOKE, signal),
-
-    setMeta: (digest, meta, signal) =>
-      writes.write(
-        (now) => {
-          statements.setMeta.run(digest, meta.path, meta.length, expiry(now));
-        },
-        FILL,
-        signal,
-      ),
-
-    deleteMeta: (digest, signal) =>
-      writes.write((now) => live(statements.deleteMeta.get(digest), now), REVOKE, signal),
+    deleteMeta(digest, signal) {
+      const key = encodeDigest(digest);
+      return writes.write((now) => live(statements.deleteMeta.get(key), now), REVOKE, signal);
+    },
 
     clear: (signal) =>
       writes.write(
         () => {
           statements.clearLinks.run();
           statements.clearMetas.run();
+          statements.clearRepos.run();
         },
-        CLEAR,
+        REVOKE_MANY,
         signal,
       ),
 
@@ -146,5 +171,11 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
         }
       }
     },
+
+    ...createSqliteCapabilities(db, {
+      filename,
+      live,
+      revoke: (run, signal) => writes.write(run, REVOKE_MANY, signal),
+    }),
   };
 }

@@ -23,9 +23,22 @@ export function startSweep(
     try {
       flush();
       const now = Date.now();
-      // Each DELETE is one statement, hence its own transaction: the lock is held per batch.
-      deleted = statements.sweepLinks.run(now, SWEEP_BATCH).changes;
-      deleted = Math.max(deleted, statements.sweepMetas.run(now, SWEEP_BATCH).changes);
+      // A lent connection's owner may be inside a transaction of its own: leave it alone, and
+      // sweep at the next interval.
+      if (db.inTransaction) return;
+      // One transaction per batch: the lock is held per batch, and a repository whose last link
+      // expired goes with it.
+      statements.beginImmediate.run();
+      try {
+        const repos = statements.sweepLinks.all(now, SWEEP_BATCH) as number[];
+        for (const repo of new Set(repos)) statements.dropRepoIfEmpty.run(repo, repo);
+        deleted = Math.max(repos.length, statements.sweepMetas.run(now, SWEEP_BATCH).changes);
+        statements.commit.run();
+      } catch (error) {
+        // Ours: the connection was outside any transaction before BEGIN.
+        if (db.open && db.inTransaction) statements.rollback.run();
+        throw error;
+      }
       if (deleted > 0) commits.value++;
     } catch {
       // A sweep that could not run (say, the file is locked) is retried at the next interval;

@@ -17,7 +17,12 @@ describe('a borrowed database', () => {
       expect(db.open).toBe(true);
       expect(db.inTransaction, 'the cache left a transaction open').toBe(false);
       expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
-      expect(db.prepare('SELECT repo FROM layercache_links').pluck().all()).toEqual(['lent/db']);
+      expect(
+        db
+          .prepare('SELECT r.name FROM layercache_links JOIN layercache_repos AS r ON r.id = repo')
+          .pluck()
+          .all(),
+      ).toEqual(['lent/db']);
       await expect(cache.contains('lent/db', digest('a'))).rejects.toMatchObject({
         code: 'ERR_LAYERCACHE_CLOSED',
       });

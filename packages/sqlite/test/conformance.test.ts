@@ -20,7 +20,7 @@ const fileFor = (storageId: string) => join(dir, `${storageId.replace(/[^\w.-]/g
 describeLayerInfoCache(
   'sqlite :memory:',
   ({ ttlMs }) => createSqliteCache({ filename: ':memory:', ttlMs }),
-  { ttl: true },
+  { ttl: true, forgetDigest: true, entries: true },
 );
 
 describeLayerInfoCache(
@@ -28,7 +28,7 @@ describeLayerInfoCache(
   ({ storageId, ttlMs, meter }) =>
     createSqliteCache({ filename: fileFor(storageId), ttlMs, meter }),
   // Shared: the factory called again with the same storageId opens a second connection.
-  { ttl: true, durable: true, shared: true, metrics: true },
+  { ttl: true, durable: true, shared: true, metrics: true, forgetDigest: true, entries: true },
 );
 
 // A database an application lends, with its own table and its own migrations at user_version 7
@@ -46,5 +46,5 @@ describeLayerInfoCache(
   'sqlite borrowed file',
   ({ storageId, ttlMs }) =>
     createSqliteCache({ database: lendApplicationDatabase(storageId), ttlMs }),
-  { ttl: true, durable: true, shared: true },
+  { ttl: true, durable: true, shared: true, forgetDigest: true, entries: true },
 );

@@ -55,7 +55,9 @@ describe('a crash', () => {
     await waitFor(
       () => writer.acked.length >= 1000 || writer.child.exitCode !== null,
       45_000,
-      '1000 acknowledged writes',
+      () =>
+        `1000 acknowledged writes (got ${writer.acked.length}; exit ${writer.child.exitCode}; ` +
+        `stderr: ${writer.stderr.slice(0, 2000) || 'empty'})`,
     );
     writer.child.kill('SIGKILL');
     const exit = await writer.exited;

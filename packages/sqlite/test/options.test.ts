@@ -3,13 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createSqliteCache,
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_CACHE_SIZE_BYTES,
+  DEFAULT_MMAP_SIZE_BYTES,
   defaultFilename,
   type SqliteCacheOptions,
 } from '../src/index.js';
+import { tempDir } from './support.js';
+
+const tmp = tempDir('options');
+afterAll(() => tmp.remove());
 
 const bad: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['filename', { filename: '' }],
@@ -25,6 +31,9 @@ const bad: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['busyTimeoutMs', { busyTimeoutMs: 2 ** 31 }],
   ['synchronous', { synchronous: 'off' }],
   ['sweepIntervalMs', { sweepIntervalMs: 0 }],
+  ['mmapSizeBytes', { mmapSizeBytes: 1.5 }],
+  ['cacheSizeBytes', { cacheSizeBytes: -1 }],
+  ['cacheSizeBytes', { cacheSizeBytes: 2 ** 42 }],
   ['database', { database: {} }],
   ['database', { database: 'file.sqlite' }],
 ];
@@ -90,6 +99,16 @@ describe('option types', () => {
       'synchronous',
       { synchronous: 'off' },
       'must be one of "revocations", "full", "normal", got the string "off"',
+    ],
+    [
+      'mmapSizeBytes',
+      { mmapSizeBytes: -1 },
+      'must be a whole number of bytes at least 0, got the number -1',
+    ],
+    [
+      'cacheSizeBytes',
+      { cacheSizeBytes: '32MB' },
+      'must be a whole number of bytes from 0 to 2199023254528, got the string "32MB"',
     ],
     [
       'database',
@@ -199,6 +218,39 @@ describe('options', () => {
     expect(DEFAULT_BUSY_TIMEOUT_MS).toBe(5000);
   });
 
+  it('applies mmapSizeBytes and cacheSizeBytes to a borrowed database when given', async () => {
+    const db = new BetterSqlite3(tmp.file('lent-pragmas.sqlite'));
+    try {
+      await using cache = createSqliteCache({
+        database: db,
+        mmapSizeBytes: 64 * 1024 * 1024,
+        cacheSizeBytes: 10 * 1024 * 1024 + 1,
+      });
+      await cache.add('a/b', `sha256:${'0'.repeat(64)}`);
+      expect(db.pragma('mmap_size', { simple: true })).toBe(64 * 1024 * 1024);
+      // Negative: KiB, rounded up.
+      expect(db.pragma('cache_size', { simple: true })).toBe(-10 * 1024 - 1);
+    } finally {
+      db.close();
+    }
+    expect(DEFAULT_MMAP_SIZE_BYTES).toBe(256 * 1024 * 1024);
+    expect(DEFAULT_CACHE_SIZE_BYTES).toBe(32 * 1024 * 1024);
+  });
+
+  it("leaves a borrowed database's mmap_size and cache_size alone when not given", async () => {
+    const db = new BetterSqlite3(tmp.file('lent-untouched.sqlite'));
+    try {
+      db.pragma('mmap_size = 4096');
+      db.pragma('cache_size = -777');
+      await using cache = createSqliteCache({ database: db });
+      await cache.add('a/b', `sha256:${'0'.repeat(64)}`);
+      expect(db.pragma('mmap_size', { simple: true })).toBe(4096);
+      expect(db.pragma('cache_size', { simple: true })).toBe(-777);
+    } finally {
+      db.close();
+    }
+  });
+
   it('puts a file it opens in WAL mode with synchronous as configured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'layercache-sqlite-options-'));
     try {
@@ -223,9 +275,12 @@ describe('options', () => {
       const filename = join(dir, 'layercache', 'layercache.sqlite');
       expect(statSync(join(dir, 'layercache')).mode & 0o777).toBe(0o700);
       const check = new BetterSqlite3(filename, { readonly: true });
-      expect(check.prepare('SELECT repo FROM layercache_links').pluck().all()).toEqual([
-        'default/location',
-      ]);
+      expect(
+        check
+          .prepare('SELECT r.name FROM layercache_links JOIN layercache_repos AS r ON r.id = repo')
+          .pluck()
+          .all(),
+      ).toEqual(['default/location']);
       check.close();
     } finally {
       if (saved === undefined) delete process.env.XDG_CACHE_HOME;

@@ -97,13 +97,26 @@ describe('the schema of a cache file', () => {
       'no index layercache_metas_expiry on layercache_metas',
     ],
     [
-      'a table with a changed column (case-insensitive repositories)',
+      'a table with a changed column (case-insensitive repository names)',
+      `DROP TABLE layercache_repos;
+       CREATE TABLE layercache_repos (id INTEGER PRIMARY KEY AUTOINCREMENT,
+         name TEXT NOT NULL UNIQUE COLLATE NOCASE);`,
+      'table layercache_repos, which differs from the one this release creates',
+    ],
+    [
+      'a table with a changed column (text digests)',
       `DROP INDEX layercache_links_expiry; DROP TABLE layercache_links;
-       CREATE TABLE layercache_links (repo TEXT NOT NULL COLLATE NOCASE, digest TEXT NOT NULL,
+       CREATE TABLE layercache_links (repo INTEGER NOT NULL, digest TEXT NOT NULL,
          expires_at INTEGER, PRIMARY KEY (repo, digest)) WITHOUT ROWID;
        CREATE INDEX layercache_links_expiry ON layercache_links (expires_at)
          WHERE expires_at IS NOT NULL;`,
       'table layercache_links, which differs from the one this release creates',
+    ],
+    [
+      'a trigger that gives a new repository the id of another',
+      `CREATE TRIGGER steal AFTER INSERT ON layercache_repos
+         BEGIN UPDATE layercache_repos SET id = 1 WHERE id = new.id; END;`,
+      'trigger steal on layercache_repos, which this release never creates',
     ],
   ])('%s is refused, naming it', async (_, plant, found) => {
     const filename = await cacheFileWith(`planted-${planted++}.sqlite`, plant);

@@ -81,12 +81,14 @@ export function startWriter(
 export async function waitFor(
   condition: () => boolean,
   timeoutMs: number,
-  what: string,
+  what: string | (() => string),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const described = typeof what === 'string' ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

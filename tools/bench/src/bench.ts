@@ -6,6 +6,7 @@ import type { Subject } from './adapters/types.js';
 import { checkTargets, redisPairsPerSecond } from './bench/analysis.js';
 import { createDataset } from './bench/dataset.js';
 import { measureFootprint } from './bench/footprint.js';
+import { type HttpPathResult, runHttpPath } from './bench/http-path.js';
 import { measureCells } from './bench/measure.js';
 import { fill, OPERATIONS, QUICK_OPERATIONS, verify } from './bench/operations.js';
 import { BENCH_USAGE, parseBenchArgs } from './bench/options.js';
@@ -25,6 +26,7 @@ import { renderChart } from './report/chart.js';
 import { renderConsole } from './report/console.js';
 import { renderMarkdown } from './report/markdown.js';
 import { updateReadme } from './report/readme.js';
+import { runScale } from './scale/run.js';
 
 const CONCURRENCIES = [1, 64] as const;
 
@@ -33,6 +35,10 @@ const DEFAULT_OUT = fileURLToPath(new URL('../../../bench/results/', import.meta
 const ROOT_README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 async function main(argv: readonly string[]): Promise<void> {
+  if ((argv[0] === '--' ? argv.slice(1) : argv).includes('--scale')) {
+    await runScale(argv, { defaultOut: DEFAULT_OUT, readme: ROOT_README });
+    return;
+  }
   const options = parseBenchArgs(argv);
   if (options.help) {
     process.stdout.write(BENCH_USAGE);
@@ -113,6 +119,17 @@ async function main(argv: readonly string[]): Promise<void> {
         }
       }
 
+      let httpPath: HttpPathResult | undefined;
+      if (!options.quick && !options.skipHttp) {
+        log('bench: HEAD blob over HTTP through the example registry…');
+        try {
+          const { url } = await context.redis();
+          httpPath = await runHttpPath({ redisUrl: url, requests: 20_000 });
+        } catch (error) {
+          lineup.skipped.push({ name: 'HTTP read path', reason: errorMessage(error) });
+        }
+      }
+
       const footprints: FootprintResult[] = [];
       if (!options.skipMemory) {
         const measured = lineup.entries.filter(
@@ -160,6 +177,7 @@ async function main(argv: readonly string[]): Promise<void> {
         cells,
         footprints,
         redisBenchmark,
+        ...(httpPath === undefined ? {} : { httpPath }),
         targets,
         goReference: {
           ...GO_REGISTRY_REFERENCE,

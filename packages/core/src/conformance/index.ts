@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 import { describe } from 'vitest';
+import { capabilityChecks } from './capabilities.js';
 import { concurrencyChecks } from './concurrency.js';
 import { digestChecks } from './digests.js';
 import { durabilityChecks } from './durability.js';
@@ -71,5 +72,6 @@ export function describeLayerInfoCache(
     sharedChecks(h);
     modelChecks(h);
     metricsChecks(h);
+    capabilityChecks(h);
   });
 }

@@ -36,6 +36,10 @@ export interface ConformanceCapabilities {
   readonly durable?: boolean | { readonly reopen: ConformanceFactory };
   /** The factory honours `context.ttlMs`, timing entries with `Date.now()`. */
   readonly ttl?: boolean;
+  /** The cache has the optional `forgetDigest` (a digest forgotten in every repository). */
+  readonly forgetDigest?: boolean;
+  /** The cache has the optional `entries` (every live membership and meta, listed once). */
+  readonly entries?: boolean;
   /**
    * The factory passes `context.meter` to the adapter's `meter` option, and the cache records
    * every call under `CACHE_METRICS` (core's wrapper does this for any adapter built on

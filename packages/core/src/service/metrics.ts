@@ -1,4 +1,5 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { DURATION_BUCKETS_S } from '../duration-buckets.js';
 
 /**
  * Names of the OpenTelemetry instruments the read-through service records, for dashboards and
@@ -87,7 +88,14 @@ export type BackendCallOutcome = 'found' | 'not_found' | 'error' | 'aborted';
  * const write: CacheOperation = 'add';
  * ```
  */
-export type CacheOperation = 'contains' | 'add' | 'remove' | 'meta' | 'setMeta' | 'deleteMeta';
+export type CacheOperation =
+  | 'contains'
+  | 'add'
+  | 'remove'
+  | 'meta'
+  | 'setMeta'
+  | 'deleteMeta'
+  | 'forgetDigest';
 
 /** The service's instruments, behind calls that say what happened. */
 export interface ServiceMetrics {
@@ -96,14 +104,6 @@ export interface ServiceMetrics {
   cacheError(operation: ServiceOperation, cacheOperation: CacheOperation): void;
   backendCall(operation: ServiceOperation, outcome: BackendCallOutcome): void;
 }
-
-// Latency of a cache hit is microseconds, of an object-storage round trip tens of milliseconds:
-// the SDK's default boundaries (0, 5, 10, 25 … 10000) suit milliseconds and would put every
-// measurement in seconds into the first bucket.
-const DURATION_BOUNDARIES = [
-  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-  0.25, 0.5, 1, 2.5, 5, 10,
-];
 
 /**
  * Creates the service's instruments on `meter`. With the API's default (no SDK installed) every
@@ -133,7 +133,7 @@ export function createServiceMetrics(meter: Meter): ServiceMetrics {
   const duration: Histogram = meter.createHistogram(SERVICE_METRICS.duration, {
     description: 'Duration of calls of the read-through layer service.',
     unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BOUNDARIES },
+    advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
   });
 
   // Attribute sets are few and fixed: each is built once and shared (frozen), sparing an

@@ -44,6 +44,8 @@ function isAbortOf(error: unknown, signal: AbortSignal | undefined): boolean {
  *   backend) only when every caller has aborted. An abandoned call writes nothing.
  * - `invalidate` and `forget` make a backend call in flight for their key lose: its answer goes
  *   to its callers but is not written, so a racing read cannot undo a delete.
+ * - `forget` removes the blob's meta and, when the cache has the optional `forgetDigest`
+ *   capability (every adapter of this repository does), its membership in every repository.
  * - Backend errors reach the caller unchanged; invalid repository names or digests reject with
  *   `InvalidArgumentError` before the cache or the backend is asked.
  * - Counters and a latency histogram through `@opentelemetry/api` (see `SERVICE_METRICS`).
@@ -234,7 +236,14 @@ export function createCachedLayerService(
       return measure('forget', undefined, async (settle) => {
         validateDigest(digest);
         await Promise.all([existsFlights.lose(digest), statFlights.lose(digest, STAT_SLOT)]);
-        await removing('forget', 'deleteMeta', () => cache.deleteMeta(digest));
+        // Both are attempted even if one fails; the caller hears of the first failure.
+        const forgetting = cache.forgetDigest?.bind(cache);
+        const removals = [removing('forget', 'deleteMeta', () => cache.deleteMeta(digest))];
+        if (forgetting !== undefined) {
+          removals.push(removing('forget', 'forgetDigest', () => forgetting(digest)));
+        }
+        const failed = (await Promise.allSettled(removals)).find((r) => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
         settle('ok');
       });
     },

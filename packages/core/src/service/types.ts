@@ -49,11 +49,13 @@ export interface CachedLayerService extends LayerBackend {
    */
   invalidate(repo: string, digest: string): Promise<void>;
   /**
-   * Call after the registry deleted blob `digest` from the backend: removes its cached meta, and
-   * makes every backend call for `digest` already in flight (`stat`, and `exists` in any
-   * repository) lose. It does not revoke memberships of other repositories, which the cache
-   * cannot enumerate: `invalidate` each repository that linked the blob, or `clear()` the cache
-   * after a garbage collection. Rejects with the cache's error when the cache could not be updated.
+   * Call after the registry deleted blob `digest` from the backend: removes its cached meta and,
+   * when the cache has the optional `forgetDigest` capability (memory, lru, sqlite and redis all
+   * do), its membership in every repository; and makes every backend call for `digest` already in
+   * flight (`stat`, and `exists` in any repository) lose. With a cache that lacks `forgetDigest`,
+   * memberships stay: `invalidate` each repository that linked the blob, or run
+   * `layercache forget` after a garbage collection. Rejects with the cache's error when the cache
+   * could not be updated (both removals are attempted).
    */
   forget(digest: string): Promise<void>;
 }

@@ -6,7 +6,7 @@ import {
 } from '../../src/index.js';
 import { defer } from './deferred.js';
 
-export type StoreOperation = Exclude<keyof LayerInfoStore, 'close'>;
+export type StoreOperation = Exclude<keyof LayerInfoStore, 'close' | 'entries'>;
 
 /** A pause of one store operation: `entered` resolves when a call arrives, `release` lets it run. */
 export interface Pause {
@@ -48,6 +48,7 @@ export function createMapStore(): MapStore {
     setMeta: 0,
     deleteMeta: 0,
     clear: 0,
+    forgetDigest: 0,
   };
 
   // Synchronous unless paused, like the memory adapter.
@@ -77,6 +78,14 @@ export function createMapStore(): MapStore {
       run('clear', () => {
         links.clear();
         metas.clear();
+      }),
+    forgetDigest: (digest) =>
+      run('forgetDigest', () => {
+        let removed = 0;
+        for (const link of links) {
+          if (link.endsWith(`@${digest}`) && links.delete(link)) removed += 1;
+        }
+        return removed;
       }),
   };
 

@@ -1,6 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { RevocationCommands } from '../confirm.js';
 import type { RedisDriver, ScanTarget } from '../driver.js';
+import { sharedIoredisLink } from '../near/index.js';
 import { isCluster } from './client.js';
+import { createRevocationConfirmer } from './confirm.js';
 import type { ClientWatch } from './watch.js';
 
 /** How the store reaches Redis through ioredis, and whether closing the cache closes the client. */
@@ -19,12 +22,30 @@ const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
 type Score = string | number | null;
 
+/** `MULTI ZSCORE ZREM EXEC` and `GETDEL` on a client: the main one, or a confirmer's link. */
+function revocationCommands(client: Redis | Cluster): RevocationCommands {
+  return {
+    async zscoreAndRemove(key, member) {
+      const results = await client.multi().zscore(key, member).zrem(key, member).exec();
+      if (results === null) throw new Error(`MULTI on ${key} was aborted`);
+      for (const [error] of results) {
+        // ioredis reports per-command failures (MaxRetriesPerRequestError, WRONGTYPE) inside
+        // the results instead of rejecting.
+        if (error) throw error;
+      }
+      return results[0]![1] as Score;
+    },
+    getdel: (key) => client.getdel(key),
+  };
+}
+
 /** The store's commands on an ioredis `Redis` or `Cluster` client, major 5 or 6. */
 export function createIoredisDriver({ client, owned, watch }: RedisConnection): RedisDriver {
   const cluster = isCluster(client);
   const scanTarget = (node: Redis): ScanTarget => ({
     scan: (cursor, pattern, count) => node.scan(cursor, 'MATCH', pattern, 'COUNT', count),
   });
+  const { zscoreAndRemove, getdel } = revocationCommands(client);
   return {
     // A Cluster's offline queue has no timeout: every call waits in the cache instead.
     waitsForReady: cluster,
@@ -66,20 +87,11 @@ export function createIoredisDriver({ client, owned, watch }: RedisConnection): 
         client.pexpire(key, expireMs),
         client.zremrangebyscore(key, '-inf', `(${trimBelow}`),
       ]),
-    async zscoreAndRemove(key, member) {
-      const results = await client.multi().zscore(key, member).zrem(key, member).exec();
-      if (results === null) throw new Error(`MULTI on ${key} was aborted`);
-      for (const [error] of results) {
-        // ioredis reports per-command failures (MaxRetriesPerRequestError, WRONGTYPE) inside
-        // the results instead of rejecting.
-        if (error) throw error;
-      }
-      return results[0]![1] as Score;
-    },
+    zscoreAndRemove,
     get: (key) => client.get(key),
     set: (key, value, expireMs) =>
       expireMs === undefined ? client.set(key, value) : client.set(key, value, 'PX', expireMs),
-    getdel: (key) => client.getdel(key),
+    getdel,
     masters: () =>
       (cluster ? (client as Cluster).nodes('master') : [client as Redis]).map(scanTarget),
     // Through the Cluster client, which routes each key to its slot's master (a multi-key UNLINK
@@ -88,6 +100,16 @@ export function createIoredisDriver({ client, owned, watch }: RedisConnection): 
       cluster
         ? Promise.all(keys.map((key) => client.unlink(key)))
         : (client as Redis).unlink(...keys),
+    async zscan(key, cursor, count) {
+      const [next, flat] = await client.zscan(key, cursor, 'COUNT', count);
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+      return [next, pairs];
+    },
+
+    confirmer: (options) => createRevocationConfirmer(client, revocationCommands, options),
+    // Never asked of a Cluster: `near` is refused on one when options are read.
+    tracking: (options) => sharedIoredisLink(client as Redis, options),
 
     async close(timeoutMs) {
       try {

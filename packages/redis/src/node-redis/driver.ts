@@ -1,4 +1,6 @@
+import type { RevocationCommands } from '../confirm.js';
 import type { RedisDriver, ScanTarget } from '../driver.js';
+import { createNodeRedisConfirmer } from './confirm.js';
 import { describeState, type NodeRedisWatch, type WatchedClient } from './watch.js';
 
 type Score = number | null;
@@ -14,6 +16,11 @@ interface Commands {
   getDel(key: string): Promise<string | null>;
   unlink(keys: string | string[]): Promise<unknown>;
   scan(cursor: string, options: object): Promise<{ cursor: string; keys: string[] }>;
+  zScan(
+    key: string,
+    cursor: string,
+    options: object,
+  ): Promise<{ cursor: string; members: { value: string; score: number }[] }>;
   multi(routing?: string): {
     zScore(key: string, member: string): ReturnType<Commands['multi']>;
     zRem(key: string, member: string): ReturnType<Commands['multi']>;
@@ -29,6 +36,9 @@ export type NodeRedisHandle = WatchedClient &
     /** Cluster only. */
     readonly masters?: readonly object[];
     nodeClient?(node: object): Promise<Commands>;
+    /** Cluster only: its replicas, from `CLUSTER SLOTS`. */
+    readonly replicas?: readonly object[];
+    info?(section: string): Promise<unknown>;
   };
 
 /** How the store reaches Redis through node-redis. */
@@ -63,6 +73,17 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
       return [String(reply.cursor), reply.keys];
     },
   });
+  const revocation: RevocationCommands = {
+    async zscoreAndRemove(key, member) {
+      try {
+        const [score] = await client.multi(key).zScore(key, member).zRem(key, member).exec();
+        return score as Score;
+      } catch (error) {
+        throw firstReplyError(error);
+      }
+    },
+    getdel: (key) => client.getDel(key),
+  };
   return {
     // Every call waits in the cache while node-redis is not ready: an owned client has no
     // offline queue (it would reject at once), a borrowed one's may have no timeout.
@@ -106,20 +127,13 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
         client.pExpire(key, expireMs),
         client.zRemRangeByScore(key, '-inf', `(${trimBelow}`),
       ]),
-    async zscoreAndRemove(key, member) {
-      try {
-        const [score] = await client.multi(key).zScore(key, member).zRem(key, member).exec();
-        return score as Score;
-      } catch (error) {
-        throw firstReplyError(error);
-      }
-    },
+    zscoreAndRemove: revocation.zscoreAndRemove,
     get: (key) => client.get(key),
     set: (key, value, expireMs) =>
       expireMs === undefined
         ? client.set(key, value)
         : client.set(key, value, { expiration: { type: 'PX', value: expireMs } }),
-    getdel: (key) => client.getDel(key),
+    getdel: revocation.getdel,
     masters() {
       if (!cluster) return [scanTarget(client)];
       return (client.masters ?? []).map((master) =>
@@ -131,6 +145,27 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
     // A cluster routes each key to its own master (a multi-key UNLINK would fail with CROSSSLOT).
     unlink: (keys) =>
       cluster ? Promise.all(keys.map((key) => client.unlink(key))) : client.unlink([...keys]),
+    async zscan(key, cursor, count) {
+      const reply = await client.zScan(key, cursor, { COUNT: count });
+      return [
+        String(reply.cursor),
+        reply.members.map(({ value, score }) => [value, score] as const),
+      ];
+    },
+
+    // Not ported yet: revocations that need a replica's confirmation are refused (confirm.ts).
+    confirmer: (options) =>
+      createNodeRedisConfirmer(
+        {
+          kind: watch.kind,
+          get replicas() {
+            return client.replicas;
+          },
+          ...(client.info ? { info: (section: string) => client.info!(section) } : {}),
+        },
+        revocation,
+        options,
+      ),
 
     async close(timeoutMs) {
       connection.stopConnecting?.();

@@ -27,7 +27,12 @@ export interface RedisCluster extends AsyncDisposable {
   readonly servers: readonly RedisServer[];
   /** `{ host, port }` of every node: the startup nodes for `new Cluster(nodes)`. */
   readonly nodes: readonly { readonly host: string; readonly port: number }[];
-  /** Resolves once every live node reports `cluster_state:ok` and agrees on all slots. */
+  /**
+   * Resolves once every live node reports `cluster_state:ok` and agrees on all slots, and every
+   * live replica has finished its sync (`master_link_status:up`, and `state=online` on its
+   * master): a replica that never synced is not promoted, so a failover right after start would
+   * leave the cluster down.
+   */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes their directories. Idempotent. */
   stop(): Promise<void>;
@@ -37,7 +42,8 @@ export interface RedisCluster extends AsyncDisposable {
  * Starts a Redis Cluster of throwaway `redis-server` processes on free ports — by default 3
  * masters with one replica each — creates it with
  * `redis-cli --cluster create … --cluster-replicas N --cluster-yes`, and resolves once every node
- * reports `cluster_state:ok` (polled, never a fixed sleep). Stop it with `stop()` or
+ * reports `cluster_state:ok` and every replica `master_link_status:up` (polled, never a fixed
+ * sleep): a failover may be started as soon as it resolves. Stop it with `stop()` or
  * `await using`; its processes are also killed when the Node.js process exits.
  *
  * @example
@@ -65,6 +71,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     'nodes.conf',
     '--cluster-node-timeout',
     String(options.nodeTimeoutMs ?? 1000),
+    // A replica's first sync otherwise waits 5 s for more replicas to share a diskless transfer.
+    '--repl-diskless-sync-delay',
+    '0',
     ...(options.args ?? []),
   ];
 
@@ -124,8 +133,10 @@ async function waitUntilHealthy(servers: readonly RedisServer[], timeoutMs: numb
         info.includes('cluster_slots_ok:16384') &&
         info.includes(`cluster_known_nodes:${servers.length}`),
     );
-    if (healthy) return;
-    last = states.find((info) => !info.includes('cluster_state:ok')) ?? states[0] ?? '';
+    // Asked only once the cluster agrees, so that every node knows its role.
+    const unsynced = healthy ? await unsyncedReplica(live) : undefined;
+    if (healthy && unsynced === undefined) return;
+    last = unsynced ?? states.find((info) => !info.includes('cluster_state:ok')) ?? states[0] ?? '';
     if (Date.now() > deadline) {
       throw new Error(
         `the Redis Cluster did not reach cluster_state:ok within ${timeoutMs} ms:\n${last}`,
@@ -133,6 +144,28 @@ async function waitUntilHealthy(servers: readonly RedisServer[], timeoutMs: numb
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The `INFO replication` of a replica whose first sync has not finished (or whose link to its
+ * master is down), or `undefined` when every replica is in sync.
+ */
+async function unsyncedReplica(servers: readonly RedisServer[]): Promise<string | undefined> {
+  const infos = await Promise.all(
+    servers.map(async (server) => {
+      try {
+        return String(await sendRedisCommand(server.host, server.port, ['INFO', 'replication']));
+      } catch (error) {
+        return `error: ${(error as Error).message}`;
+      }
+    }),
+  );
+  // Both ends: the replica has loaded its copy, and the master has put it online.
+  return infos.find((info) =>
+    info.includes('role:master')
+      ? /^slave\d+:.*state=(?!online)/m.test(info)
+      : !info.includes('master_link_status:up'),
+  );
 }
 
 function runRedisCli(args: readonly string[], timeoutMs: number): Promise<void> {

@@ -167,7 +167,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       return `redis://${host}:${port}`;
     },
     get pid() {
-      return child?.exitCode === null ? child.pid : undefined;
+      // A process killed by a signal has `exitCode` null and `signalCode` set: it is gone too.
+      return child !== undefined && child.exitCode === null && child.signalCode === null
+        ? child.pid
+        : undefined;
     },
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (child !== undefined) await terminate(child, signal);

@@ -11,7 +11,8 @@ import type { FootprintResult } from './results.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-async function heapUsed(): Promise<number> {
+/** V8 heap in use after a full GC (twice, a turn of the event loop apart). */
+export async function heapUsed(): Promise<number> {
   // Twice, with a turn of the event loop between, so weak and finalizable objects are gone too.
   gc();
   await new Promise((resolve) => setImmediate(resolve));

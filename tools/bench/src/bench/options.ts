@@ -17,6 +17,7 @@ const FLAGS = {
   'memory-entries': { type: 'string' },
   'skip-memory': { type: 'boolean' },
   'skip-redis-benchmark': { type: 'boolean' },
+  'skip-http': { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -36,8 +37,10 @@ interleaved in one run, and writes bench/results/latest.json, latest.md and char
   --memory-entries N       entries for the memory measurement, scaled to 100k (default: ${BENCH_PRESETS.full.memoryEntries}, quick: ${BENCH_PRESETS.quick.memoryEntries})
   --skip-memory            do not measure memory per 100k
   --skip-redis-benchmark   do not run redis-benchmark
+  --skip-http              do not run the example registry's HTTP read path (quick runs never do)
   --out DIR                where to write the results (default: bench/results at the repository root)
   --json                   print the results as JSON instead of the tables
+  --scale                  the cost curve from 10k to 10M entries instead (see --scale --help)
   -h, --help               show this help
 `;
 
@@ -52,6 +55,7 @@ export interface BenchOptions {
   readonly memoryEntries: number;
   readonly skipMemory: boolean;
   readonly skipRedisBenchmark: boolean;
+  readonly skipHttp: boolean;
   readonly out: string | undefined;
   readonly json: boolean;
   readonly help: boolean;
@@ -90,6 +94,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     }),
     skipMemory: flags['skip-memory'] === true,
     skipRedisBenchmark: flags['skip-redis-benchmark'] === true,
+    skipHttp: flags['skip-http'] === true,
     out: flags.out,
     json: flags.json === true,
     help: flags.help === true,

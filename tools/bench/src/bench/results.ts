@@ -1,4 +1,5 @@
 import type { LatencySummary } from '../measure/latency.js';
+import type { HttpPathResult } from './http-path.js';
 import type { OperationName } from './operations.js';
 
 /** One measured cell: a subject doing one operation at one concurrency (rounds merged). */
@@ -85,6 +86,8 @@ export interface BenchResults {
   readonly cells: readonly CellResult[];
   readonly footprints: readonly FootprintResult[];
   readonly redisBenchmark: readonly RedisBenchmarkResult[];
+  /** The example registry's HTTP read path (full runs only). */
+  readonly httpPath?: HttpPathResult;
   readonly targets: readonly TargetResult[];
   readonly goReference: {
     readonly pairsPerSecond: number;

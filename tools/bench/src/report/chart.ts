@@ -1,7 +1,8 @@
 import type { BenchResults } from '../bench/results.js';
 import { formatRate } from './format.js';
 
-const TICK_LABELS: Readonly<Record<number, string>> = {
+/** Labels of the powers of ten on a log axis. */
+export const TICK_LABELS: Readonly<Record<number, string>> = {
   3: '1k',
   4: '10k',
   5: '100k',
@@ -12,7 +13,8 @@ const TICK_LABELS: Readonly<Record<number, string>> = {
 
 const ROLE_COLOURS = { adapter: '#2f6fde', baseline: '#8a8f98', peer: '#e08a2c' } as const;
 
-function escapeXml(text: string): string {
+/** Text made safe for SVG. */
+export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -3,7 +3,8 @@ import { OPERATION_NOTES } from '../bench/operations.js';
 import type { BenchResults, CellResult } from '../bench/results.js';
 import { formatBytes, formatMicros, formatRate, formatRatio } from './format.js';
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A Markdown table, first column left-aligned, the rest right-aligned. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const align = head.map((_, i) => (i === 0 ? '---' : '---:'));
   return [line(head), line(align), ...rows.map(line)].join('\n');
@@ -138,6 +139,30 @@ export function renderMarkdown(results: BenchResults): string {
           String(r.concurrency),
           formatRate(r.throughput),
           `${formatMicros(r.p50Ms * 1000)} / ${formatMicros(r.p99Ms * 1000)}`,
+        ]),
+      ),
+      '',
+    );
+  }
+
+  if (results.httpPath !== undefined) {
+    const { setup, rows } = results.httpPath;
+    out.push(
+      '### HTTP read path: `HEAD /v2/<name>/blobs/<digest>` through the example registry',
+      '',
+      `Keep-alive client in the registry's process, ${setup.concurrency} in flight, ` +
+        `${setup.requests} requests after ${setup.warmup} warm-up, Zipf ${setup.skew} over ` +
+        `${setup.repos} repositories, ${setup.foreignPercent}% for blobs the repository does not ` +
+        `link, ${setup.simulatedStorageLatencyMs} ms of simulated object-storage latency per ` +
+        'backend call. "no cache" is the same code path over a cache that holds nothing.',
+      '',
+      table(
+        ['cache', 'requests/s', 'p50 / p99 (ms)', 'backend calls per request'],
+        rows.map((r) => [
+          r.cache,
+          formatRate(r.requestsPerSecond),
+          `${r.p50Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)}`,
+          r.backendCallsPerRequest.toFixed(3),
         ]),
       ),
       '',

@@ -19,11 +19,23 @@ export function readmeSection(markdown: string): string {
  * `false`, changing nothing, when the file has no markers.
  */
 export async function updateReadme(path: string, markdown: string): Promise<boolean> {
+  return replaceBetweenMarkers(path, START, END, readmeSection(markdown));
+}
+
+/**
+ * Replaces what stands between `start` and `end` in the file at `path` with `body`. Returns
+ * `false`, changing nothing, when the file lacks either marker.
+ */
+export async function replaceBetweenMarkers(
+  path: string,
+  start: string,
+  end: string,
+  body: string,
+): Promise<boolean> {
   const readme = await readFile(path, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start === -1 || end < start) return false;
-  const next = `${readme.slice(0, start + START.length)}\n${readmeSection(markdown)}\n${readme.slice(end)}`;
-  await writeFile(path, next);
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from === -1 || to < from) return false;
+  await writeFile(path, `${readme.slice(0, from + start.length)}\n${body}\n${readme.slice(to)}`);
   return true;
 }

@@ -1,0 +1,112 @@
+import { describeLayerInfoCache } from '@layercache/core/conformance';
+import { afterAll, beforeAll } from 'vitest';
+import { createRedisCache } from '../src/index.js';
+import { type RedisServer, sendRedisCommand, startRedisServer } from '../src/testing/index.js';
+import { waitFor } from './servers.js';
+
+// The suite's `faults` and cross-process `shared` checks with the near cache on (see
+// conformance-faults.test.ts for the two faults). Each configuration has a server of its own.
+//
+// - Frozen: SIGSTOP, the way a server stuck in a fork, a swap storm or a paused VM looks to its
+//   clients — connected, silent. SIGCONT heals it with its data.
+// - Stopped: SIGKILL, then the same server started again on its port. It keeps an append-only
+//   file written before every reply (`appendfsync no` still writes it each turn of the event loop
+//   before replying; only the fsync is left to the kernel, which a killed process does not need),
+//   so what it acknowledged is there after the restart; the cache has to reconnect by itself.
+
+const COMMAND_TIMEOUT_MS = 300;
+// The documented bound: commandTimeoutMs plus an eighth.
+const FAULT_TIMEOUT_MS = COMMAND_TIMEOUT_MS * 1.125;
+const MAX_STALENESS_MS = 10;
+// Reads may be answered from the near cache for up to MAX_STALENESS_MS into an outage (the value
+// acknowledged before it): they are not "affected", only held to right answers or
+// UnavailableError. Every write still fails.
+const AFFECTS = ['add', 'remove', 'setMeta', 'deleteMeta', 'clear'] as const;
+
+let frozen: RedisServer;
+let stopped: RedisServer;
+
+beforeAll(async () => {
+  [frozen, stopped] = await Promise.all([
+    startRedisServer(),
+    // Rewritten (compacted) from 1 MB on, so that a restart does not replay every test's writes.
+    startRedisServer({
+      args: ['--appendonly', 'yes', '--appendfsync', 'no', '--auto-aof-rewrite-min-size', '1mb'],
+    }),
+  ]);
+  // The other process of the shared checks reaches the frozen server through this.
+  process.env.LAYERCACHE_TEST_REDIS_URL = frozen.url;
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all([frozen?.stop(), stopped?.stop()]);
+});
+
+function signal(server: RedisServer, name: 'SIGSTOP' | 'SIGCONT'): void {
+  if (server.pid === undefined) throw new Error('the Redis server is not running');
+  process.kill(server.pid, name);
+}
+
+// Back means done loading the append-only file: the restarted server answers INFO at once, but
+// every other command with LOADING until then.
+async function restartLoaded(server: RedisServer): Promise<void> {
+  await server.restart();
+  await waitFor(
+    () =>
+      sendRedisCommand(server.host, server.port, ['PING']).then(
+        (reply) => reply === 'PONG',
+        () => false,
+      ),
+    10_000,
+    'the restarted server to load its append-only file',
+  );
+}
+
+describeLayerInfoCache(
+  'redis standalone with a near cache, server frozen (SIGSTOP)',
+  ({ storageId, ttlMs }) =>
+    createRedisCache({
+      url: frozen.url,
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      near: { maxStalenessMs: MAX_STALENESS_MS },
+    }),
+  {
+    ttl: true,
+    durable: true,
+    faults: {
+      break: () => signal(frozen, 'SIGSTOP'),
+      heal: () => signal(frozen, 'SIGCONT'),
+      timeoutMs: FAULT_TIMEOUT_MS,
+      affects: AFFECTS,
+    },
+    shared: {
+      maxStalenessMs: MAX_STALENESS_MS,
+      processModule: new URL('./fixtures/shared-cache.mjs', import.meta.url),
+    },
+  },
+);
+
+describeLayerInfoCache(
+  'redis standalone with a near cache, server stopped and restarted (append-only file)',
+  ({ storageId, ttlMs }) =>
+    createRedisCache({
+      url: stopped.url,
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      near: { maxStalenessMs: MAX_STALENESS_MS },
+    }),
+  {
+    ttl: true,
+    durable: true,
+    shared: { maxStalenessMs: MAX_STALENESS_MS },
+    faults: {
+      break: () => stopped.kill('SIGKILL'),
+      heal: () => restartLoaded(stopped),
+      timeoutMs: FAULT_TIMEOUT_MS,
+      affects: AFFECTS,
+    },
+  },
+);
