@@ -17,22 +17,31 @@ export const NODE_REDIS_CONFIRM_REFUSAL =
   'nothing was revoked. Use the ioredis driver, or set confirmRevocations: false to accept ' +
   'revocations a failover may undo';
 
-/** What the node-redis confirmer asks the connection. */
-export interface ReplicaProbe {
-  readonly kind: 'client' | 'cluster' | 'sentinel';
-  /** A cluster's replicas, as node-redis knows them from `CLUSTER SLOTS`. */
-  readonly replicas?: readonly unknown[];
-  info?(section: string): Promise<unknown>;
-}
+/**
+ * `INFO replication` of every master the connection writes to (one; every master of a cluster,
+ * since node-redis lists a cluster's replicas only with `useReplicas`).
+ */
+export type ReplicaProbe = () => Promise<readonly unknown[]>;
 
 /** How often a deployment seen without a replica is asked again (as ioredis/confirm.ts). */
 const REFRESH_MS = 5000;
 const REPLY_ERRORS = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
 
+function within<T>(asked: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`INFO replication: no answer from Redis within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([asked, late]).finally(() => clearTimeout(timer));
+}
+
 export function createNodeRedisConfirmer(
   probe: ReplicaProbe,
   main: RevocationCommands,
-  { mode }: ConfirmerOptions,
+  { mode, commandTimeoutMs }: ConfirmerOptions,
 ): RevocationConfirmer {
   // Sticky, as on ioredis: a replica that stopped answering is exactly when confirming matters.
   let replicated = false;
@@ -40,20 +49,13 @@ export function createNodeRedisConfirmer(
   let checking: Promise<void> | undefined;
 
   function check(): Promise<void> {
-    if (probe.kind === 'sentinel') {
-      // A Sentinel deployment is one of replicas (and its master's INFO is not always allowed).
-      replicated = true;
-      return Promise.resolve();
-    }
-    if (probe.kind === 'cluster') {
-      if ((probe.replicas?.length ?? 0) > 0) replicated = true;
-      return Promise.resolve();
-    }
-    checking ??= Promise.resolve(probe.info?.('replication'))
+    checking ??= within(probe(), commandTimeoutMs)
       .then(
-        (info) => {
-          const count = /connected_slaves:(\d+)/.exec(String(info ?? ''));
-          if (count !== null && Number(count[1]) > 0) replicated = true;
+        (infos) => {
+          for (const info of infos) {
+            const count = /connected_slaves:(\d+)/.exec(String(info ?? ''));
+            if (count !== null && Number(count[1]) > 0) replicated = true;
+          }
         },
         (error: unknown) => {
           // Refused (an ACL without INFO): asked again later, as on ioredis.
@@ -69,7 +71,7 @@ export function createNodeRedisConfirmer(
   }
 
   /** Resolves when the revocation can be sent unconfirmed; rejects when it must be refused. */
-  async function mayGoUnconfirmed(what: string): Promise<void> {
+  async function mayGoUnconfirmed(what: string, startedAt: number): Promise<void> {
     if (mode === true) {
       throw new RevocationConfirmationUnavailableError(
         `${what}: confirmRevocations is true, but ${NODE_REDIS_CONFIRM_REFUSAL}`,
@@ -83,15 +85,20 @@ export function createNodeRedisConfirmer(
         `${what}: the deployment has replicas and ${NODE_REDIS_CONFIRM_REFUSAL}`,
       );
     }
+    // Answered late (Redis was frozen): core has told the caller it failed, and a revocation sent
+    // now could delete what the caller writes next.
+    if (performance.now() - startedAt > commandTimeoutMs) {
+      throw new Error(`${what}: not sent, the replica check took longer than commandTimeoutMs`);
+    }
   }
 
   return {
     revoke(key, command, send) {
       if (mode === false) return send(main);
-      return mayGoUnconfirmed(`${command} ${key}`).then(() => send(main));
+      return mayGoUnconfirmed(`${command} ${key}`, performance.now()).then(() => send(main));
     },
     async clear(unconfirmed) {
-      if (mode !== false) await mayGoUnconfirmed('clear()');
+      if (mode !== false) await mayGoUnconfirmed('clear()', performance.now());
       return unconfirmed();
     },
     async close() {},

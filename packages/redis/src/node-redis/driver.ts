@@ -21,6 +21,7 @@ interface Commands {
     cursor: string,
     options: object,
   ): Promise<{ cursor: string; members: { value: string; score: number }[] }>;
+  info?(section: string): Promise<unknown>;
   multi(routing?: string): {
     zScore(key: string, member: string): ReturnType<Commands['multi']>;
     zRem(key: string, member: string): ReturnType<Commands['multi']>;
@@ -36,9 +37,6 @@ export type NodeRedisHandle = WatchedClient &
     /** Cluster only. */
     readonly masters?: readonly object[];
     nodeClient?(node: object): Promise<Commands>;
-    /** Cluster only: its replicas, from `CLUSTER SLOTS`. */
-    readonly replicas?: readonly object[];
-    info?(section: string): Promise<unknown>;
   };
 
 /** How the store reaches Redis through node-redis. */
@@ -156,12 +154,12 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
     // Not ported yet: revocations that need a replica's confirmation are refused (confirm.ts).
     confirmer: (options) =>
       createNodeRedisConfirmer(
-        {
-          kind: watch.kind,
-          get replicas() {
-            return client.replicas;
-          },
-          ...(client.info ? { info: (section: string) => client.info!(section) } : {}),
+        async () => {
+          if (!cluster) return [await client.info!('replication')];
+          const masters = client.masters ?? [];
+          return Promise.all(
+            masters.map(async (master) => (await client.nodeClient!(master)).info!('replication')),
+          );
         },
         revocation,
         options,

@@ -3,7 +3,7 @@ import { digest } from '@layercache/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, sendRedisCommand, startRedisCluster } from '../../src/testing/index.js';
 import { uniquePrefix, waitFor } from '../servers.js';
-import { driver, ownedCache } from './fixture.js';
+import { driver, onReplicas, ownedCache } from './fixture.js';
 
 // A Cluster of this file's own: the last test changes its topology.
 let cluster: RedisCluster;
@@ -19,7 +19,11 @@ const admin = (...args: string[]) => sendRedisCommand('127.0.0.1', cluster.nodes
 describe(`${driver}: Redis Cluster`, () => {
   it('calls in flight together over every slot land on the right master', async () => {
     const prefix = uniquePrefix('slots');
-    await using cache = ownedCache({ cluster: { nodes: cluster.nodes }, keyPrefix: prefix });
+    await using cache = ownedCache({
+      cluster: { nodes: cluster.nodes },
+      keyPrefix: prefix,
+      ...onReplicas,
+    });
     const repos = Array.from({ length: 300 }, (_, i) => `team/repo-${i}`);
     const d = digest('slots');
     await Promise.all(repos.map((repo) => cache.add(repo, d)));
@@ -51,6 +55,7 @@ describe(`${driver}: Redis Cluster`, () => {
       cluster: { nodes: cluster.nodes },
       keyPrefix: prefix,
       commandTimeoutMs: 500,
+      ...onReplicas,
     });
     const d = digest('failover');
     const repo = 'team/failover';

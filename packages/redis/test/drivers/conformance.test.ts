@@ -9,7 +9,15 @@ import {
   startRedisSentinel,
   startRedisServer,
 } from '../../src/testing/index.js';
-import { driver, type Lent, lendClient, lendCluster, lendSentinel, ownedCache } from './fixture.js';
+import {
+  driver,
+  type Lent,
+  lendClient,
+  lendCluster,
+  lendSentinel,
+  onReplicas,
+  ownedCache,
+} from './fixture.js';
 
 // The conformance suite on every kind of connection, with this run's client library.
 let server: RedisServer;
@@ -32,7 +40,14 @@ afterAll(async () => {
   await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
-const capabilities = { ttl: true, durable: true, shared: true, metrics: true } as const;
+const capabilities = {
+  ttl: true,
+  durable: true,
+  shared: true,
+  metrics: true,
+  forgetDigest: true,
+  entries: true,
+} as const;
 
 describeLayerInfoCache(
   `${driver}: standalone`,
@@ -60,14 +75,26 @@ for (const resp of ['resp2', 'resp3'] as const) {
 describeLayerInfoCache(
   `${driver}: cluster`,
   ({ storageId, ttlMs, meter }) =>
-    ownedCache({ cluster: { nodes: cluster.nodes }, keyPrefix: `${storageId}:`, ttlMs, meter }),
+    ownedCache({
+      cluster: { nodes: cluster.nodes },
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      meter,
+      ...onReplicas,
+    }),
   capabilities,
 );
 
 describeLayerInfoCache(
   `${driver}: borrowed cluster`,
   ({ storageId, ttlMs, meter }) =>
-    createRedisCache({ client: lent.cluster!.client, keyPrefix: `${storageId}:`, ttlMs, meter }),
+    createRedisCache({
+      client: lent.cluster!.client,
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      meter,
+      ...onReplicas,
+    }),
   { ...capabilities, modelRuns: 20 },
 );
 
