@@ -121,6 +121,10 @@ export interface RedisCacheOptions extends AdapterOptions {
    * - `true`: confirm every revocation (a master without a replica rejects every one).
    * - `false`: never confirm (one round trip fewer; a revocation can be lost in a failover).
    *
+   * On node-redis confirmation is not available yet: a revocation that would be confirmed
+   * (`true`, or `'auto'` with a replica) rejects with `UnavailableError` (cause:
+   * `RevocationConfirmationUnavailableError`) and revokes nothing; set `false` to revoke there.
+   *
    * Default: `'auto'`.
    *
    * @example
@@ -133,7 +137,7 @@ export interface RedisCacheOptions extends AdapterOptions {
    * An in-process near cache in front of Redis, `{ max, maxStalenessMs }` (see the README, "Near
    * cache"): a revocation acknowledged anywhere is never answered `true` more than
    * `maxStalenessMs` after it resolved (at once within this process). Standalone and Sentinel
-   * only: refused on a Cluster. Default: none (every call goes to Redis).
+   * on ioredis only: refused on a Cluster and with node-redis (`InvalidArgumentError`). Default: none (every call goes to Redis).
    */
   readonly near?: NearCacheOptions;
 }

@@ -7,7 +7,21 @@
  */
 import type { ConfirmerOptions, RevocationCommands, RevocationConfirmer } from '../confirm.js';
 
-/** Why a revocation is refused on node-redis (the `cause` of core's `UnavailableError`). */
+/**
+ * Why a revocation is refused on node-redis: it would have to be confirmed by a replica, which
+ * that driver cannot do yet. Reaches the caller as the `cause` of core's `UnavailableError`
+ * (its `name` is kept; the store's errors are copies without credentials).
+ *
+ * @example
+ * ```ts
+ * await cache.remove(repo, digest).catch((error) => {
+ *   if (error.cause?.name === 'RevocationConfirmationUnavailableError') {
+ *     // set confirmRevocations: false, or use the ioredis driver
+ *   }
+ *   throw error;
+ * });
+ * ```
+ */
 export class RevocationConfirmationUnavailableError extends Error {
   override readonly name = 'RevocationConfirmationUnavailableError';
 }

@@ -62,6 +62,7 @@ describe.skipIf(driver !== 'node-redis')('node-redis: confirmed revocations are 
     const removed = await rejection(store.remove('team/refused', d));
     expect(messages(removed)).toContain(REFUSAL);
     expect(messages(removed)).toContain('confirmRevocations: false');
+    expect((removed.cause as Error).name).toBe('RevocationConfirmationUnavailableError');
     expect(messages(await rejection(store.deleteMeta(d)))).toContain(REFUSAL);
     expect(messages(await rejection(store.clear()))).toContain(REFUSAL);
     expect(await store.contains('team/refused', d)).toBe(true);
