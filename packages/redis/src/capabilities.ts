@@ -1,9 +1,7 @@
 import { isValidDigest, type LayerCacheEntry, type LayerInfoStore } from '@layercache/core';
-import type { Cluster, Redis } from 'ioredis';
-import { waitForReady } from './clear.js';
-import { isCluster } from './client.js';
 import { decodeMeta, isLiveScore } from './codec.js';
-import type { Deadlines } from './deadline.js';
+import type { RedisDriver } from './driver.js';
+import type { ReadinessGate } from './gate.js';
 import type { KeyLayout } from './keys.js';
 import { memberOf } from './keys.js';
 
@@ -11,39 +9,37 @@ import { memberOf } from './keys.js';
 const SCAN_COUNT = 1000;
 
 /**
- * `forgetDigest` and `entries` for the Redis store: SCAN on every master (on a Cluster a node
- * sees only its own keys), then single-key commands through the client, which routes each to
- * its slot's master. Nothing here runs on the hot path.
+ * `forgetDigest` and `entries` for the Redis store: SCAN on every master of the driver (on a
+ * Cluster a node sees only its own keys), then single-key commands through the driver, which
+ * routes each to its slot's master. Nothing here runs on the hot path. Core's wrapper bounds the
+ * call as a whole; each step's failure is named by `mapError`.
  *
  * SCAN may return a key twice (while Redis resizes its table) and so may ZSCAN a member: both
  * are de-duplicated, so each entry is listed once — at the price of remembering the keys of one
  * node while it is scanned.
  */
 export function createRedisCapabilities(
-  client: Redis | Cluster,
+  driver: RedisDriver,
   keys: KeyLayout,
-  deadlines: Deadlines,
+  gate: ReadinessGate,
+  mapError: (error: unknown, command: string, key: string) => unknown,
 ): Required<Pick<LayerInfoStore, 'forgetDigest' | 'entries'>> {
   // `<prefix>r:` and `<prefix>m:`: the layout of keys.ts with an empty repository / digest.
   const membershipPrefix = keys.membership('');
   const metaPrefix = keys.meta('');
 
   async function* ourKeys(signal: AbortSignal | undefined): AsyncGenerator<string[]> {
-    let nodes: Redis[];
-    if (isCluster(client)) {
-      await waitForReady(client, deadlines);
-      nodes = client.nodes('master');
-      if (nodes.length === 0) throw new Error('the Redis Cluster has no reachable master');
-    } else {
-      nodes = [client];
-    }
+    // masters() is only asked of a ready driver: a Cluster learns its masters as it connects.
+    if (!driver.isReady()) await gate.wait('SCAN', keys.scanPattern, signal);
+    const nodes = driver.masters();
+    if (nodes.length === 0) throw new Error('the Redis Cluster has no reachable master');
     for (const node of nodes) {
       const seen = new Set<string>();
       let cursor = '0';
       do {
         signal?.throwIfAborted();
-        const [next, found] = await deadlines.guard(
-          node.scan(cursor, 'MATCH', keys.scanPattern, 'COUNT', SCAN_COUNT),
+        const [next, found] = await named(
+          node.scan(cursor, keys.scanPattern, SCAN_COUNT),
           'SCAN',
           keys.scanPattern,
         );
@@ -55,6 +51,9 @@ export function createRedisCapabilities(
     }
   }
 
+  const named = <T>(sent: Promise<T>, command: string, key: string): Promise<T> =>
+    sent.catch((error: unknown) => Promise.reject(mapError(error, command, key)));
+
   // A sorted-set member back to its digest (the inverse of memberOf).
   const digestOf = (member: string) => (member.includes(':') ? member : `sha256:${member}`);
 
@@ -63,16 +62,11 @@ export function createRedisCapabilities(
     let cursor = '0';
     do {
       signal?.throwIfAborted();
-      const [next, flat] = await deadlines.guard(
-        client.zscan(key, cursor, 'COUNT', SCAN_COUNT),
-        'ZSCAN',
-        key,
-      );
+      const [next, pairs] = await named(driver.zscan(key, cursor, SCAN_COUNT), 'ZSCAN', key);
       cursor = next;
       const now = Date.now();
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const member = flat[i]!;
-        if (seen.has(member) || !isLiveScore(flat[i + 1]!, now)) continue;
+      for (const [member, score] of pairs) {
+        if (seen.has(member) || !isLiveScore(score, now)) continue;
         seen.add(member);
         const digest = digestOf(member);
         if (isValidDigest(digest)) yield digest;
@@ -82,14 +76,8 @@ export function createRedisCapabilities(
 
   async function forgetIn(key: string, member: string): Promise<boolean> {
     // MULTI so that "was it there and live" and the removal are one step, as in remove().
-    const results = await deadlines.guard(
-      client.multi().zscore(key, member).zrem(key, member).exec(),
-      'ZREM',
-      key,
-    );
-    if (results === null) throw new Error(`MULTI on ${key} was aborted`);
-    for (const [error] of results) if (error) throw error;
-    return isLiveScore(results[0]![1] as string | null, Date.now());
+    const score = await named(driver.zscoreAndRemove(key, member), 'ZREM', key);
+    return isLiveScore(score, Date.now());
   }
 
   return {
@@ -107,9 +95,7 @@ export function createRedisCapabilities(
     async *entries(signal): AsyncGenerator<LayerCacheEntry> {
       for await (const batch of ourKeys(signal)) {
         const metaKeys = batch.filter((key) => key.startsWith(metaPrefix));
-        const values = await Promise.all(
-          metaKeys.map((key) => deadlines.guard(client.get(key), 'GET', key)),
-        );
+        const values = await Promise.all(metaKeys.map((key) => named(driver.get(key), 'GET', key)));
         const now = Date.now();
         for (const [i, key] of metaKeys.entries()) {
           const value = values[i];

@@ -1,11 +1,18 @@
-import type { Cluster, Redis } from 'ioredis';
-import { isCluster } from './client.js';
-import type { Deadlines } from './deadline.js';
+import type { RedisDriver, ScanTarget } from './driver.js';
 import type { KeyLayout } from './keys.js';
 
 // Keys per SCAN step: large enough to be quick, small enough that no single command blocks
 // Redis for long (SCAN and UNLINK are O(step), UNLINK frees memory in the background).
 const SCAN_COUNT = 1000;
+
+/** How one `clear()` runs. */
+export interface ClearRun {
+  readonly signal: AbortSignal | undefined;
+  /** `performance.now()` after which no further step is sent: core has answered the caller. */
+  readonly deadline: number;
+  /** Names a step's failure (`SCAN <pattern>`, `UNLINK <n> keys`). */
+  readonly mapError: (error: unknown, command: string, key: string) => unknown;
+}
 
 /**
  * Deletes every key of this cache — and only those — with SCAN + UNLINK, on every master of a
@@ -13,61 +20,47 @@ const SCAN_COUNT = 1000;
  * survive, as with any non-blocking clear.
  */
 export async function clearKeys(
-  client: Redis | Cluster,
+  driver: RedisDriver,
   keys: KeyLayout,
-  deadlines: Deadlines,
-  signal: AbortSignal | undefined,
+  run: ClearRun,
 ): Promise<void> {
-  if (!isCluster(client)) {
-    await clearNode(client, keys, deadlines, signal, (batch) => client.unlink(...batch));
-    return;
-  }
-  await waitForReady(client, deadlines);
-  const masters = client.nodes('master');
+  const masters = driver.masters();
   if (masters.length === 0) throw new Error('the Redis Cluster has no reachable master');
-  // UNLINK goes through the Cluster client, which routes each key to its slot's master (a
-  // multi-key UNLINK on one node would fail with CROSSSLOT).
-  const unlink = (batch: string[]) => Promise.all(batch.map((key) => client.unlink(key)));
-  await Promise.all(masters.map((node) => clearNode(node, keys, deadlines, signal, unlink)));
+  await Promise.all(masters.map((node) => clearNode(driver, node, keys, run)));
 }
 
 async function clearNode(
-  node: Redis,
+  driver: RedisDriver,
+  node: ScanTarget,
   keys: KeyLayout,
-  deadlines: Deadlines,
-  signal: AbortSignal | undefined,
-  unlink: (batch: string[]) => Promise<unknown>,
+  { signal, deadline, mapError }: ClearRun,
 ): Promise<void> {
   let cursor = '0';
   do {
-    // An aborted clear stops between steps: its caller has moved on, and keys it writes next
-    // must not be deleted by a clear it already gave up on.
-    signal?.throwIfAborted();
-    const [next, found] = await deadlines.guard(
-      node.scan(cursor, 'MATCH', keys.scanPattern, 'COUNT', SCAN_COUNT),
-      'SCAN',
-      keys.scanPattern,
-    );
+    stopIfGivenUp(signal, deadline);
+    const [next, found] = await node
+      .scan(cursor, keys.scanPattern, SCAN_COUNT)
+      .catch((error: unknown) => Promise.reject(mapError(error, 'SCAN', keys.scanPattern)));
     cursor = next;
     const ours = found.filter((key) => keys.owns(key));
-    signal?.throwIfAborted();
-    if (ours.length > 0) await deadlines.guard(unlink(ours), 'UNLINK', `${ours.length} keys`);
+    // A SCAN answered late (it waited in a client's offline queue while Redis was away) must not
+    // lead to an UNLINK now: keys written since would be deleted by a clear already failed.
+    stopIfGivenUp(signal, deadline);
+    if (ours.length > 0) {
+      await driver
+        .unlink(ours)
+        .catch((error: unknown) =>
+          Promise.reject(mapError(error, 'UNLINK', `${ours.length} keys`)),
+        );
+    }
   } while (cursor !== '0');
 }
 
-export async function waitForReady(cluster: Cluster, deadlines: Deadlines): Promise<void> {
-  if (cluster.status === 'ready') return;
-  let onReady: (() => void) | undefined;
-  try {
-    await deadlines.guard(
-      new Promise<void>((resolve) => {
-        onReady = resolve;
-        cluster.once('ready', resolve);
-      }),
-      'the Cluster',
-      'readiness check',
-    );
-  } finally {
-    cluster.off('ready', onReady!);
-  }
+/**
+ * An aborted clear stops between steps: its caller has moved on, and keys it writes next must not
+ * be deleted by a clear it already gave up on. So does one whose caller was told it timed out.
+ */
+function stopIfGivenUp(signal: AbortSignal | undefined, deadline: number): void {
+  signal?.throwIfAborted();
+  if (performance.now() > deadline) throw new Error('clear() ran out of time between SCAN steps');
 }

@@ -1,12 +1,23 @@
 /**
- * Where an ioredis client keeps credentials, so that the redactor knows what to mask. A node-redis
- * translation would have its own list (`password`, `socket.key`, …) and share everything else.
+ * Where a client keeps credentials, so that the redactor knows what to mask: ioredis options,
+ * and node-redis options (`password`, `url`, `socket.key`, a cluster's `defaults` and
+ * `rootNodes`, a sentinel's node and sentinel client options).
  */
 
 // Option names of ioredis (and of Node's `tls.connect` options inside `tls`) that hold a secret.
 const SECRET_OPTIONS = ['password', 'sentinelPassword', 'key', 'passphrase', 'pfx'];
 // Option objects that may hold more of them: TLS settings, a Cluster's per-node options.
-const NESTED_OPTIONS = ['tls', 'sentinelTLS', 'redisOptions'];
+const NESTED_OPTIONS = [
+  'tls',
+  'sentinelTLS',
+  'redisOptions',
+  'socket',
+  'defaults',
+  'nodeClientOptions',
+  'sentinelClientOptions',
+];
+// node-redis: lists of node options, each of which may hold a URL or a password.
+const NODE_LISTS = ['rootNodes', 'sentinelRootNodes'];
 
 /** The secrets in a URL's user info (decoded, as the client sends them), and `?password=`. */
 export function urlCredentials(url: string): string[] {
@@ -56,6 +67,12 @@ function collect(options: unknown, found: (string | Uint8Array)[], depth: number
   const record = options as Record<string, unknown>;
   for (const name of SECRET_OPTIONS) addSecret(safeRead(record, name), found);
   for (const name of NESTED_OPTIONS) collect(safeRead(record, name), found, depth + 1);
+  const url = safeRead(record, 'url');
+  if (typeof url === 'string') found.push(...urlCredentials(url));
+  for (const name of NODE_LISTS) {
+    const nodes = safeRead(record, name);
+    if (Array.isArray(nodes)) for (const node of nodes) collect(node, found, depth + 1);
+  }
 }
 
 // A TLS `key` or `pfx` may be a string, bytes, or a list of them or of `{ pem, passphrase }` /
@@ -77,4 +94,11 @@ function safeRead(record: Record<string, unknown>, name: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Every credential in node-redis options (a client's, a cluster's or a sentinel's). */
+export function nodeRedisCredentials(options: unknown): (string | Uint8Array)[] {
+  const found: (string | Uint8Array)[] = [];
+  collect(options, found, 0);
+  return found;
 }

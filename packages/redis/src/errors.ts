@@ -177,7 +177,9 @@ export function nameCommandFailure(
   // rejects queued commands with) is about the connection, not this call.
   const failure = shape(error);
   const replied = typeof failure.command?.name === 'string' ? failure.command.name : '';
-  const toCall =
-    REPLY_ERRORS.has(String(failure.name)) && !SETUP_COMMANDS.has(replied.toLowerCase());
+  // node-redis' reply errors are named `Error`; their class says what they are.
+  const kind = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const reply = REPLY_ERRORS.has(String(failure.name)) || REPLY_ERRORS.has(String(kind));
+  const toCall = reply && !SETUP_COMMANDS.has(replied.toLowerCase());
   return sanitizeError(error, naming.redactor, toCall && where ? `${where}: ${text}` : text);
 }

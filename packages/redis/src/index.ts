@@ -1,14 +1,16 @@
 import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
-import { openConnection } from './connection.js';
+import { openDriver } from './connection.js';
 import { createKeyLayout } from './keys.js';
 import { withNearCache } from './near/index.js';
 import { type RedisCacheOptions, resolveOptions } from './options.js';
 import { createRedisStore } from './store.js';
 
+export type { IoredisClient, NodeRedisClient } from './clients.js';
 export { type ConfirmRevocations, RevocationUnconfirmedError } from './confirm.js';
-export { RedisTimeoutError } from './deadline.js';
 export { NEAR_METRICS, type NearCacheOptions } from './near/index.js';
+export { RevocationConfirmationUnavailableError } from './node-redis/confirm.js';
 export {
+  type ClusterNodeAddress,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   type RedisCacheOptions,
@@ -51,20 +53,23 @@ export {
  */
 export function createRedisCache(options: RedisCacheOptions): LayerInfoCache {
   const resolved = resolveOptions(options);
-  const connection = openConnection(resolved.connection, resolved.commandTimeoutMs);
-  const store = createRedisStore(connection, resolved);
-  // Near cache hook: wraps the store when `near` is set (src/near).
-  const near = resolved.near;
+  const { commandTimeoutMs, meter, near } = resolved;
+  const driver = openDriver(resolved);
+  const store = createRedisStore(driver, resolved);
+  // Near cache hook: wraps the store when `near` is set (src/near). Options refuse it where the
+  // driver has no tracking link (node-redis, a Cluster).
+  const tracking = driver.tracking;
   const wrapped =
-    near === undefined
+    near === undefined || tracking === undefined
       ? store
       : withNearCache(store, {
           near,
-          client: connection.client,
+          tracking,
           keys: createKeyLayout(resolved.keyPrefix),
           keyPrefix: resolved.keyPrefix,
-          commandTimeoutMs: resolved.commandTimeoutMs,
-          meter: resolved.meter,
+          commandTimeoutMs,
+          meter,
         });
-  return createLayerInfoCache(wrapped, { name: 'redis', meter: resolved.meter });
+  // Core bounds every call (the wait for the connection included) and records the metrics.
+  return createLayerInfoCache(wrapped, { name: 'redis', timeoutMs: commandTimeoutMs, meter });
 }

@@ -4,19 +4,27 @@ import {
   InvalidArgumentError,
   isInvalidArgumentError,
   isWellFormedText,
+  optionalChoice,
   optionalInteger,
+  optionalMeter,
   optionalString,
-  optionError,
   readOptions,
 } from '@layercache/core';
-import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { isCluster } from './client.js';
+import { type IoredisClient, libraryOf, type NodeRedisClient, nodeRedisKind } from './clients.js';
+import { checkClient, checkCluster, checkRedis } from './ioredis/check.js';
+import { isCluster } from './ioredis/client.js';
 import {
   type NearCacheOptions,
   type ResolvedNearOptions,
   resolveNearOptions,
-} from './near/index.js';
-import { redactUrl } from './redact.js';
+} from './near/options.js';
+import {
+  checkNodeRedisClient,
+  checkNodeRedisCluster,
+  checkNodeRedisOptions,
+} from './node-redis/check.js';
+import { fail } from './refuse.js';
+import { checkUrl } from './url.js';
 
 /**
  * Options of {@link createRedisCache}. Give exactly one way to reach Redis: `client` (borrowed),
@@ -24,16 +32,24 @@ import { redactUrl } from './redact.js';
  */
 export interface RedisCacheOptions extends AdapterOptions {
   /**
-   * An ioredis `Redis` or `Cluster` client (including one connected through Sentinel) that the
-   * cache **borrows**: it is used as it is and never closed. Enable `enableAutoPipelining` on it
-   * for throughput; it must not have an ioredis `keyPrefix` (use this cache's `keyPrefix`). A
-   * Cluster must read from masters (`scaleReads: 'master'`, the ioredis default) and a Sentinel
-   * client must not use `role: 'slave'`: a replica may still hold a membership `remove()` has
-   * just revoked. A client that was already closed (status `"end"`) is rejected. The cache
-   * listens to the client's `error` events to name the cause of failures (and, when it is the
-   * only listener, prints them redacted as ioredis would). Default: none.
+   * A client the cache **borrows**: used as it is and never closed. Either an ioredis `Redis` or
+   * `Cluster` (including one connected through Sentinel, major 5 or 6), or a node-redis 6
+   * `createClient()`, `createCluster()` or `createSentinel()` client — told apart by their shape.
+   * Enable `enableAutoPipelining` on an ioredis client for throughput; it must not have a client
+   * `keyPrefix` (use this cache's `keyPrefix`). Reads must go to masters: an ioredis Cluster with
+   * `scaleReads` other than `'master'`, a Sentinel client with `role: 'slave'`, and a node-redis
+   * cluster with `useReplicas` are rejected (a replica may still hold a membership `remove()` has
+   * just revoked). A client that was already closed is rejected. The cache listens to the
+   * client's `error` events to name the cause of failures. Default: none.
    */
-  readonly client?: Redis | Cluster;
+  readonly client?: IoredisClient | NodeRedisClient;
+  /**
+   * The client library of a connection the cache creates from `url`, `redis` or `cluster`:
+   * `'ioredis'` or `'node-redis'` (the `redis` package, version 6). The library must be
+   * installed; both are optional peer dependencies. Ignored for a borrowed `client`, whose
+   * library is recognised. Default: `'ioredis'`.
+   */
+  readonly driver?: 'ioredis' | 'node-redis';
   /**
    * `redis://[user:password@]host:port[/db]` or `rediss://…`: the cache creates a standalone
    * connection and closes it on `close()`. Combined with `redis` when both are given. The
@@ -44,23 +60,23 @@ export interface RedisCacheOptions extends AdapterOptions {
    */
   readonly url?: string;
   /**
-   * ioredis options for a standalone or Sentinel connection the cache creates and owns, e.g.
-   * `{ sentinels: [{ host, port }], name: 'mymaster' }`. The cache overrides
-   * `enableAutoPipelining` (on), `commandTimeout` (`commandTimeoutMs`), `maxRetriesPerRequest`
-   * (1) and `lazyConnect` (off).
-   * Default: none.
+   * Options of the client library (`driver`) for a standalone connection the cache creates and
+   * owns; with ioredis also a Sentinel one, e.g. `{ sentinels: [{ host, port }], name: 'mymaster' }`
+   * (ioredis `RedisOptions`; node-redis `createClient` options). A few settings the cache relies on
+   * replace what these say: they are listed once, in the README's "Owned connections" table
+   * (rendered from `src/owned.ts`). Default: none.
    */
-  readonly redis?: RedisOptions;
+  readonly redis?: object;
   /**
-   * A Redis Cluster the cache connects to and owns: its startup nodes and ioredis Cluster
-   * options. The cache overrides `enableAutoPipelining` (on), `lazyConnect` (off), `scaleReads`
-   * (`'master'`; any other value is rejected: a replica may still hold a membership `remove()`
-   * has just revoked), and in `redisOptions` `commandTimeout` (`commandTimeoutMs`) and
-   * `maxRetriesPerRequest` (1). Default: none.
+   * A Redis Cluster the cache connects to and owns: its startup nodes (`{ host, port }` or
+   * `redis://` URLs) and the library's Cluster options (ioredis `ClusterOptions`; node-redis
+   * `createCluster` options without `rootNodes`). `scaleReads` other than `'master'` is rejected (a replica may still hold a
+   * membership `remove()` has just revoked); the other settings the cache relies on replace what
+   * these say, as listed in the README's "Owned connections" table. Default: none.
    */
   readonly cluster?: {
-    readonly nodes: readonly ClusterNode[];
-    readonly options?: ClusterOptions;
+    readonly nodes: readonly ClusterNodeAddress[];
+    readonly options?: object;
   };
   /**
    * Prepended to every key, so several registries (or caches) can share one Redis. Caches with
@@ -105,6 +121,10 @@ export interface RedisCacheOptions extends AdapterOptions {
    * - `true`: confirm every revocation (a master without a replica rejects every one).
    * - `false`: never confirm (one round trip fewer; a revocation can be lost in a failover).
    *
+   * On node-redis confirmation is not available yet: a revocation that would be confirmed
+   * (`true`, or `'auto'` with a replica) rejects with `UnavailableError` (cause:
+   * `RevocationConfirmationUnavailableError`) and revokes nothing; set `false` to revoke there.
+   *
    * Default: `'auto'`.
    *
    * @example
@@ -117,10 +137,16 @@ export interface RedisCacheOptions extends AdapterOptions {
    * An in-process near cache in front of Redis, `{ max, maxStalenessMs }` (see the README, "Near
    * cache"): a revocation acknowledged anywhere is never answered `true` more than
    * `maxStalenessMs` after it resolved (at once within this process). Standalone and Sentinel
-   * only: refused on a Cluster. Default: none (every call goes to Redis).
+   * on ioredis only: refused on a Cluster and with node-redis (`InvalidArgumentError`). Default: none (every call goes to Redis).
    */
   readonly near?: NearCacheOptions;
 }
+
+/** A Cluster startup node: `{ host, port }`, a `redis://host:port` URL, or a port on localhost. */
+export type ClusterNodeAddress =
+  | string
+  | number
+  | { readonly host?: string | undefined; readonly port?: number | undefined };
 
 /** The options after validation, with defaults applied. */
 export interface ResolvedRedisCacheOptions {
@@ -130,6 +156,8 @@ export interface ResolvedRedisCacheOptions {
   readonly confirmRevocations: boolean | 'auto';
   /** How to reach Redis, read once from the caller's object (a getter never runs twice). */
   readonly connection: Pick<RedisCacheOptions, 'client' | 'url' | 'redis' | 'cluster'>;
+  /** The library of the connection: the borrowed client's, or `driver`. */
+  readonly driver: 'ioredis' | 'node-redis';
   readonly meter: AdapterOptions['meter'];
   readonly near: ResolvedNearOptions | undefined;
 }
@@ -141,8 +169,10 @@ const MAX_KEY_PREFIX_LENGTH = 1024;
 const MAX_TIMER_MS = 2_147_483_647;
 
 const FACTORY = 'createRedisCache';
-const KNOWN_OPTIONS = [
+/** Every option name `createRedisCache` takes (the README table lists each; a test checks it). */
+export const KNOWN_OPTIONS = [
   'client',
+  'driver',
   'url',
   'redis',
   'cluster',
@@ -153,17 +183,6 @@ const KNOWN_OPTIONS = [
   'meter',
   'near',
 ] as const;
-
-// Why reads must go to masters: Redis replicates asynchronously, so a replica can still hold a
-// membership a remove() has just revoked on the master, and contains() would answer true — the
-// wrong positive this package exists to avoid.
-const REPLICA_READS =
-  'because a replica may still hold a membership that remove() has just revoked on the master ' +
-  '(replication is asynchronous) and contains() would wrongly answer true';
-
-function fail(argument: string, problem: string): never {
-  throw optionError(FACTORY, argument, problem);
-}
 
 /**
  * Runs the checks of one nested option (`client`, `redis`, `cluster`): a getter that throws or a
@@ -194,10 +213,24 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
   if (sources.length > 1) {
     fail(client !== undefined ? 'client' : 'cluster', 'cannot be combined with url or redis');
   }
-  if (client !== undefined) within('client', () => checkClient(client));
+  const chosen = optionalChoice(FACTORY, 'driver', options.driver, ['ioredis', 'node-redis']);
+  let library = chosen ?? 'ioredis';
+  if (client !== undefined) {
+    within('client', () => {
+      // A borrowed client's library is read from its shape; `driver` does not apply to it.
+      library = libraryOf(client) ?? 'ioredis';
+      if (library === 'node-redis') checkNodeRedisClient(client);
+      else checkClient(client);
+    });
+  }
   if (url !== undefined) checkUrl(url);
-  if (redis !== undefined) within('redis', () => checkRedis(redis));
-  if (cluster !== undefined) within('cluster', () => checkCluster(cluster));
+  const ioredis = library === 'ioredis';
+  if (redis !== undefined) {
+    within('redis', () => (ioredis ? checkRedis : checkNodeRedisOptions)(redis as never));
+  }
+  if (cluster !== undefined) {
+    within('cluster', () => (ioredis ? checkCluster : checkNodeRedisCluster)(cluster as never));
+  }
   const keyPrefix = optionalString(FACTORY, 'keyPrefix', options.keyPrefix, { allowEmpty: true });
   if (keyPrefix !== undefined) {
     if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
@@ -233,118 +266,43 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
       `must be true, false or "auto", got ${describeValue(confirmRevocations)}`,
     );
   }
-  const meter = options.meter;
-  if (meter !== undefined && (typeof meter !== 'object' || meter === null)) {
-    fail('meter', `must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
-  }
+  const meter = optionalMeter(FACTORY, 'meter', options.meter);
+  const near =
+    options.near === undefined ? undefined : resolveNear(options.near, library, cluster, client);
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
     commandTimeoutMs: commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     confirmRevocations: (confirmRevocations as boolean | 'auto' | undefined) ?? 'auto',
     connection: { client, url, redis, cluster },
-    meter: meter as AdapterOptions['meter'],
-    near:
-      options.near === undefined
-        ? undefined
-        : resolveNearOptions(FACTORY, options.near, {
-            cluster: cluster !== undefined || isCluster(client),
-          }),
+    driver: library,
+    meter,
+    near,
   };
 }
 
-// A database is a number in the URL's path (`/2`); ioredis also reads `?db=`. Anything else would
-// make SELECT fail — and ioredis then goes on with database 0.
-const DATABASE = /^(0|[1-9][0-9]{0,8})$/;
+/**
+ * Why `near` is refused where it is: its tracking link (src/near/ioredis-link.ts) is written for
+ * ioredis, and a Cluster would need tracking on every master.
+ */
+export const NEAR_NODE_REDIS_REFUSAL =
+  'is not available with the node-redis driver yet (its CLIENT TRACKING link is written for ' +
+  'ioredis); use driver "ioredis" (or an ioredis client) for a near cache, or leave near out';
 
-function checkUrl(value: unknown): void {
-  const url = optionalString(FACTORY, 'url', value) as string;
-  // Messages show the URL with its password masked: a malformed URL is still a credential.
-  const shown = JSON.stringify(redactUrl(url));
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    fail('url', `is not a valid URL: ${shown}`);
+function resolveNear(
+  near: unknown,
+  library: 'ioredis' | 'node-redis',
+  cluster: unknown,
+  client: unknown,
+): ResolvedNearOptions {
+  if (library === 'node-redis') {
+    const onCluster =
+      cluster !== undefined ||
+      (client !== undefined && nodeRedisKind(client as object) === 'cluster');
+    // The Cluster refusal first, as on ioredis: it is the one that holds whatever the library.
+    if (!onCluster) fail('near', NEAR_NODE_REDIS_REFUSAL);
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    fail('url', `must start with redis:// or rediss://, got ${shown}`);
-  }
-  const path = parsed.pathname.replace(/^\//, '');
-  if (path !== '' && !DATABASE.test(path)) {
-    fail('url', `must name a database as a number (redis://host:6379/2), got ${shown}`);
-  }
-  const db = parsed.searchParams.get('db');
-  if (db !== null && !DATABASE.test(db)) {
-    fail('url', `must name a database as a number (?db=2), got ${shown}`);
-  }
-  // ioredis takes query parameters as options: a keyPrefix there would bypass the check below.
-  if (parsed.searchParams.has('keyPrefix')) {
-    fail('url', 'must not set keyPrefix: use the keyPrefix option');
-  }
-}
-
-function checkRedis(redis: RedisOptions): void {
-  if (typeof redis !== 'object' || redis === null) {
-    fail('redis', `must be an ioredis options object, got ${describeValue(redis)}`);
-  }
-  if (redis.keyPrefix) fail('redis', 'must not set keyPrefix: use the keyPrefix option');
-  if (redis.role === 'slave') fail('redis', `must not set role "slave", ${REPLICA_READS}`);
-  const db = redis.db;
-  if (db !== undefined && !(Number.isSafeInteger(db) && db >= 0)) {
-    fail('redis', `db must be a database number, got ${describeValue(db)}`);
-  }
-}
-
-function checkCluster(cluster: NonNullable<RedisCacheOptions['cluster']>): void {
-  if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes)) {
-    fail('cluster', `must be { nodes, options? }, got ${describeValue(cluster)}`);
-  }
-  if (cluster.nodes.length === 0) fail('cluster', 'needs at least one startup node');
-  if (cluster.options?.keyPrefix || cluster.options?.redisOptions?.keyPrefix) {
-    fail('cluster', 'must not set keyPrefix: use the keyPrefix option');
-  }
-  const scaleReads = cluster.options?.scaleReads;
-  if (scaleReads !== undefined && scaleReads !== 'master') {
-    fail('cluster', `options.scaleReads must be "master" (or left out), ${REPLICA_READS}`);
-  }
-}
-
-function checkClient(client: unknown): void {
-  const candidate = client as Partial<Redis> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.zscore !== 'function' ||
-    typeof candidate.status !== 'string'
-  ) {
-    fail('client', `must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
-  }
-  // A closed client never reconnects: every call would fail.
-  if (candidate.status === 'end') {
-    fail('client', 'has been closed (ioredis status "end"); pass a client that is not closed');
-  }
-  // An ioredis keyPrefix is added to command keys but not to SCAN patterns, so clear() would
-  // miss or mangle keys: refuse it rather than half-support it.
-  const options = (candidate as { options?: RedisOptions & ClusterOptions }).options;
-  if (options?.keyPrefix || options?.redisOptions?.keyPrefix) {
-    fail(
-      'client',
-      'must not have an ioredis keyPrefix: pass keyPrefix to createRedisCache instead',
-    );
-  }
-  // Checked as configured: a borrowed client whose options are changed later is the caller's
-  // responsibility (ioredis reads scaleReads on every command).
-  if (isCluster(candidate)) {
-    const scaleReads = options?.scaleReads;
-    if (scaleReads !== undefined && scaleReads !== 'master') {
-      const shown = typeof scaleReads === 'function' ? 'a function' : JSON.stringify(scaleReads);
-      fail(
-        'client',
-        `is a Cluster with scaleReads ${shown}; it must be "master", ${REPLICA_READS}`,
-      );
-    }
-  } else if (options?.role === 'slave') {
-    fail('client', `is connected to a replica (role "slave"); use the master, ${REPLICA_READS}`);
-  }
+  return resolveNearOptions(FACTORY, near, {
+    cluster: cluster !== undefined || (client !== undefined && isCluster(client as never)),
+  });
 }

@@ -55,14 +55,19 @@ function urlFor(user: string, database?: number): string {
 // The key pattern of the ACL is `~layercache:*`: the suite's caches live under it.
 describeLayerInfoCache(
   'redis standalone under the README ACL (key pattern layercache:*)',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({ url: urlFor('registry', 3), keyPrefix: `layercache:${storageId}:`, ttlMs }),
-  { ttl: true, durable: true },
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({
+      url: urlFor('registry', 3),
+      keyPrefix: `layercache:${storageId}:`,
+      ttlMs,
+      meter,
+    }),
+  { ttl: true, durable: true, metrics: true },
 );
 
 describeLayerInfoCache(
   'redis cluster under the README ACL (key pattern layercache:*)',
-  ({ storageId, ttlMs }) =>
+  ({ storageId, ttlMs, meter }) =>
     createRedisCache({
       cluster: {
         nodes: cluster.nodes,
@@ -70,8 +75,9 @@ describeLayerInfoCache(
       },
       keyPrefix: `layercache:${storageId}:`,
       ttlMs,
+      meter,
     }),
-  { ttl: true, durable: true },
+  { ttl: true, durable: true, metrics: true },
 );
 
 async function failure(call: Promise<unknown>): Promise<Error & { code?: string }> {

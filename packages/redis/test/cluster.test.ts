@@ -24,9 +24,14 @@ afterAll(async () => {
 
 describeLayerInfoCache(
   'redis cluster',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({ cluster: { nodes: cluster.nodes }, keyPrefix: `${storageId}:`, ttlMs }),
-  { ttl: true, durable: true, shared: true, forgetDigest: true, entries: true },
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({
+      cluster: { nodes: cluster.nodes },
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      meter,
+    }),
+  { ttl: true, durable: true, shared: true, metrics: true, forgetDigest: true, entries: true },
 );
 
 /** Every key on every current master, read straight from the nodes. */

@@ -29,47 +29,50 @@ const capabilities = {
   ttl: true,
   durable: true,
   shared: true,
+  metrics: true,
   forgetDigest: true,
   entries: true,
 } as const;
 
 describeLayerInfoCache(
   'redis standalone',
-  ({ storageId, ttlMs }) => createRedisCache({ url: redis.url, keyPrefix: `${storageId}:`, ttlMs }),
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({ url: redis.url, keyPrefix: `${storageId}:`, ttlMs, meter }),
   capabilities,
 );
 
 // Glob characters and a hash tag in the prefix: SCAN MATCH must treat them literally.
 describeLayerInfoCache(
   'redis standalone, prefix with glob characters and a hash tag',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({ url: redis.url, keyPrefix: `{${storageId}}*?[ab]\\:`, ttlMs }),
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({ url: redis.url, keyPrefix: `{${storageId}}*?[ab]\\:`, ttlMs, meter }),
   capabilities,
 );
 
 describeLayerInfoCache(
   'redis borrowed client',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({ client: borrowed, keyPrefix: `${storageId}:`, ttlMs }),
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({ client: borrowed, keyPrefix: `${storageId}:`, ttlMs, meter }),
   capabilities,
 );
 
 describeLayerInfoCache(
   'redis borrowed client with RESP3 reply types (replyMapping "resp3" on ioredis 6)',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({ client: nativeReplies, keyPrefix: `${storageId}:`, ttlMs }),
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({ client: nativeReplies, keyPrefix: `${storageId}:`, ttlMs, meter }),
   capabilities,
 );
 
 // ioredis 6 defaults to RESP3; an owned connection told to use RESP2 must work the same.
 describeLayerInfoCache(
   'redis standalone on RESP2 (protocol 2)',
-  ({ storageId, ttlMs }) =>
+  ({ storageId, ttlMs, meter }) =>
     createRedisCache({
       url: redis.url,
       redis: { protocol: 2 } as object,
       keyPrefix: `${storageId}:`,
       ttlMs,
+      meter,
     }),
   capabilities,
 );

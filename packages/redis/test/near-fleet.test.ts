@@ -192,6 +192,9 @@ describe('near cache and a read that races an invalidation', () => {
       keyPrefix: prefix,
       meter: metrics.meter,
       near: { maxStalenessMs: STALENESS },
+      // The read's reply is held while the test polls Redis twice (the read running, the
+      // invalidation): core's deadline must not answer the read first on a loaded machine.
+      commandTimeoutMs: 5000,
     });
     try {
       await near.add('race/repo', digest);

@@ -118,7 +118,7 @@ describe('createRedisCache option validation (at construction, naming the option
     );
     // Nothing close enough: the known names are listed, `meter` among them.
     expect(rejected({ url, prefix: 'x:' }, 'prefix').message).toBe(
-      'createRedisCache: unknown option `prefix`: known options: `client`, `url`, `redis`, `cluster`, `keyPrefix`, `ttlMs`, `commandTimeoutMs`, `confirmRevocations`, `meter`, `near`',
+      'createRedisCache: unknown option `prefix`: known options: `client`, `driver`, `url`, `redis`, `cluster`, `keyPrefix`, `ttlMs`, `commandTimeoutMs`, `confirmRevocations`, `meter`, `near`',
     );
   });
 

@@ -29,9 +29,9 @@ const sentinelOptions = () => ({
 
 describeLayerInfoCache(
   'redis through Sentinel',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({ redis: sentinelOptions(), keyPrefix: `${storageId}:`, ttlMs }),
-  { ttl: true, durable: true, shared: true, modelRuns: 20 },
+  ({ storageId, ttlMs, meter }) =>
+    createRedisCache({ redis: sentinelOptions(), keyPrefix: `${storageId}:`, ttlMs, meter }),
+  { ttl: true, durable: true, shared: true, metrics: true, modelRuns: 20 },
 );
 
 describe('Sentinel', () => {

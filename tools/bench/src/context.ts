@@ -10,6 +10,8 @@ import type { RedisEndpoint, RunContext } from './adapters/types.js';
 export interface RunContextOptions {
   /** Use this Redis instead of starting a throwaway `redis-server`. */
   readonly redisUrl?: string;
+  /** The client library of the Redis adapter's connection. Default: `'ioredis'`. */
+  readonly redisDriver?: 'ioredis' | 'node-redis';
 }
 
 /**
@@ -58,6 +60,7 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
     tmpDir,
     scratchDir,
     keyPrefix,
+    ...(options.redisDriver === undefined ? {} : { redisDriver: options.redisDriver }),
     async redis() {
       redis ??= startRedis();
       return (await redis).endpoint;

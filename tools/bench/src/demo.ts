@@ -21,9 +21,10 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(DEMO_USAGE);
     return;
   }
-  const context = await createRunContext(
-    options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl },
-  );
+  const context = await createRunContext({
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+    ...(options.driver === undefined ? {} : { redisDriver: options.driver }),
+  });
   let instance: AdapterInstance | undefined;
   let served: ServedRegistry | undefined;
   let cleaning: Promise<void> | undefined;
@@ -79,7 +80,7 @@ async function main(argv: readonly string[]): Promise<void> {
         detail:
           redis === undefined
             ? adapter.description
-            : `${adapter.description}, ${redis.owned ? 'throwaway redis-server' : redis.url}`,
+            : `${adapter.description} on ${options.driver ?? 'ioredis'}, ${redis.owned ? 'throwaway redis-server' : redis.url}`,
       },
       storage: {
         root,

@@ -1,7 +1,13 @@
 import type { AdapterOptions, LayerInfoStore } from '@layercache/core';
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createIoredisLink } from './ioredis-link.js';
-import type { NearReads, TrackingEvents, TrackingLink } from './link.js';
+import type {
+  NearReads,
+  TrackingEvents,
+  TrackingLink,
+  TrackingLinkFactory,
+  TrackingLinkOptions,
+} from './link.js';
 import { nearCounters } from './metrics.js';
 import { createNearStore } from './near-store.js';
 import type { ResolvedNearOptions } from './options.js';
@@ -12,8 +18,8 @@ export { type NearCacheOptions, type ResolvedNearOptions, resolveNearOptions } f
 /** What `createRedisCache` hands over when `near` is set. */
 export interface NearSetup {
   readonly near: ResolvedNearOptions;
-  /** The store's client; never a Cluster (refused when options are read). */
-  readonly client: Redis | Cluster;
+  /** The connection's tracking link (the driver's; never on a Cluster, refused by options). */
+  readonly tracking: (options: TrackingLinkOptions) => TrackingLinkFactory;
   readonly keys: { membership(repo: string): string; meta(digest: string): string };
   readonly keyPrefix: string;
   readonly commandTimeoutMs: number;
@@ -29,10 +35,11 @@ interface SharedLink {
 // one borrowed client would each turn tracking off and on for their own subscriber, forever.
 const links = new WeakMap<object, SharedLink>();
 
-function sharedLink(
+/** The tracking link of an ioredis client (standalone or Sentinel), shared by its near caches. */
+export function sharedIoredisLink(
   client: Redis,
-  options: Parameters<typeof createIoredisLink>[2],
-): (events: TrackingEvents) => TrackingLink {
+  options: TrackingLinkOptions,
+): TrackingLinkFactory {
   return (events) => {
     let shared = links.get(client);
     if (shared === undefined) {
@@ -70,11 +77,10 @@ function sharedLink(
 
 /** Puts the near cache in front of the Redis store. */
 export function withNearCache(store: LayerInfoStore & NearReads, setup: NearSetup): LayerInfoStore {
-  const client = setup.client as Redis;
   return createNearStore(
     store,
     store,
-    sharedLink(client, {
+    setup.tracking({
       probePrefix: `${setup.keyPrefix}near-probe:`,
       timeoutMs: setup.commandTimeoutMs,
     }),

@@ -42,3 +42,13 @@ export interface NearReads {
   membershipExpiry(repo: string, digest: string): Promise<number | undefined>;
   metaEntry(digest: string): Promise<{ meta: LayerMeta; expiresAt: number } | undefined>;
 }
+
+/** How a tracking link is opened (see ioredis-link.ts). */
+export interface TrackingLinkOptions {
+  /** Keys of this prefix are written to check that tracking works. */
+  readonly probePrefix: string;
+  readonly timeoutMs: number;
+}
+
+/** Opens one near cache's view of the tracking link of a connection. */
+export type TrackingLinkFactory = (events: TrackingEvents) => TrackingLink;

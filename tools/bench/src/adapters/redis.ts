@@ -1,16 +1,22 @@
 import type { LayerMeta } from '@layercache/core';
 import { createRedisCache } from '@layercache/redis';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { NODE_REDIS_SUBJECT } from '../bench/targets.js';
 import { deleteKeysUnder, redisMemoryProbe } from './probes.js';
-import type { AdapterModule } from './types.js';
+import { type AdapterModule, cacheSubject } from './types.js';
 
 /** `@layercache/redis` against raw ioredis commands with auto-pipelining. */
 export const redisAdapter: AdapterModule = {
   name: 'redis',
-  description: 'shared, standalone/Sentinel/Cluster (@layercache/redis on ioredis)',
+  description: 'shared, standalone/Sentinel/Cluster (@layercache/redis)',
   async create(context, id) {
     const { url } = await context.redis();
-    const cache = createRedisCache({ url, keyPrefix: `${context.keyPrefix}${id}:` });
+    const cache = createRedisCache({
+      url,
+      keyPrefix: `${context.keyPrefix}${id}:`,
+      ...(context.redisDriver === undefined ? {} : { driver: context.redisDriver }),
+    });
     return {
       cache,
       footprint: redisMemoryProbe(url),
@@ -59,4 +65,72 @@ export const redisAdapter: AdapterModule = {
     };
   },
   peers: ['keyv-redis'],
+  // The same comparison on node-redis 6: the adapter with `driver: 'node-redis'`, and raw
+  // node-redis with per-command timers off (as the adapter's owned clients are; node-redis'
+  // default 5 s timer per command costs about 4× here).
+  variants: [
+    {
+      label: NODE_REDIS_SUBJECT,
+      role: 'adapter',
+      async create(context, id) {
+        const { url } = await context.redis();
+        const cache = createRedisCache({
+          url,
+          driver: 'node-redis',
+          keyPrefix: `${context.keyPrefix}${id}:`,
+        });
+        return cacheSubject(NODE_REDIS_SUBJECT, {
+          cache,
+          footprint: redisMemoryProbe(url),
+          async close() {
+            try {
+              await cache.clear();
+            } finally {
+              await cache.close();
+            }
+          },
+        });
+      },
+    },
+    {
+      label: 'raw node-redis',
+      role: 'baseline',
+      async create(context, id) {
+        const { url } = await context.redis();
+        const prefix = `${context.keyPrefix}${id}:`;
+        const client = createClient({ url, commandOptions: { timeout: 0 } });
+        client.on('error', () => {});
+        await client.connect();
+        const linksKey = (repo: string) => `${prefix}repository::${repo}::blobs`;
+        const metaKey = (digest: string) => `${prefix}blobs::${digest}`;
+        return {
+          label: 'raw node-redis',
+          role: 'baseline',
+          async contains(repo, digest) {
+            return (await client.sIsMember(linksKey(repo), digest)) === 1;
+          },
+          async add(repo, digest) {
+            await client.sAdd(linksKey(repo), digest);
+          },
+          async meta(digest): Promise<LayerMeta | undefined> {
+            const [path, length] = await client.hmGet(metaKey(digest), ['path', 'length']);
+            return path == null ? undefined : { path, length: Number(length) };
+          },
+          async setMeta(digest, meta) {
+            await client.hSet(metaKey(digest), { path: meta.path, length: String(meta.length) });
+          },
+          footprint: redisMemoryProbe(url),
+          async close() {
+            try {
+              for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+                if (keys.length > 0) await client.unlink(keys);
+              }
+            } finally {
+              client.destroy();
+            }
+          },
+        };
+      },
+    },
+  ],
 };

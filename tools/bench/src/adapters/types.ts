@@ -26,6 +26,8 @@ export interface RunContext {
   readonly keyPrefix: string;
   /** The Redis server: `--redis-url`, or a throwaway one started on first use. */
   redis(): Promise<RedisEndpoint>;
+  /** The client library of the Redis adapter's own connection (demo `--driver`). */
+  readonly redisDriver?: 'ioredis' | 'node-redis';
 }
 
 /**
@@ -83,6 +85,18 @@ export interface AdapterModule {
   createBaseline(context: RunContext, id: string): Promise<Subject>;
   /** Peers this adapter's targets are stated against. */
   readonly peers: readonly PeerName[];
+  /**
+   * More subjects of the same comparison, measured beside the adapter: the adapter on another
+   * client library and that library's raw baseline (Redis: node-redis beside ioredis).
+   */
+  readonly variants?: readonly SubjectVariant[];
+}
+
+/** A further subject of an adapter's comparison (see {@link AdapterModule.variants}). */
+export interface SubjectVariant {
+  readonly label: string;
+  readonly role: 'adapter' | 'baseline';
+  create(context: RunContext, id: string): Promise<Subject>;
 }
 
 /** A peer: a popular library a user would otherwise pick, doing the same logical work. */

@@ -43,8 +43,11 @@ export function redisBenchmarkReadCeiling(
 }
 
 /** Our Redis stat pairs per second at concurrency 64 (what the Go reference measured). */
-export function redisPairsPerSecond(cells: readonly CellResult[]): number | undefined {
-  return throughputOf(cells, 'layercache redis', 'stat-pair', TARGET_CONCURRENCY);
+export function redisPairsPerSecond(
+  cells: readonly CellResult[],
+  subject = 'layercache redis',
+): number | undefined {
+  return throughputOf(cells, subject, 'stat-pair', TARGET_CONCURRENCY);
 }
 
 /** Checks every target of the issue whose adapter ran. */
@@ -61,7 +64,8 @@ export function checkTargets(
       throughputOf(cells, subject, TARGET_OPERATION, TARGET_CONCURRENCY);
     let against: string;
     let metric = `${TARGET_OPERATION}, concurrency ${TARGET_CONCURRENCY}, ops/s`;
-    let ours = mix(group.adapter);
+    const subject = target.subject ?? group.adapter;
+    let ours = mix(subject);
     let theirs: number | undefined;
     if (target.against === 'baseline') {
       against = group.baseline ?? 'raw baseline (not loaded)';
@@ -73,7 +77,7 @@ export function checkTargets(
     } else if (target.against === 'go-registry') {
       against = 'Go registry 2.8.2 Stat (external)';
       metric = `stat pairs (contains + meta)/s, concurrency ${TARGET_CONCURRENCY}`;
-      ours = redisPairsPerSecond(cells);
+      ours = redisPairsPerSecond(cells, subject);
       theirs = GO_REGISTRY_REFERENCE.pairsPerSecond;
     } else {
       const peer = group.peers.get(target.against as PeerName);
@@ -82,7 +86,7 @@ export function checkTargets(
     }
     const r = ratio(ours, theirs);
     results.push({
-      adapter: target.adapter,
+      adapter: target.subject === undefined ? target.adapter : subject.replace(/^layercache /, ''),
       against,
       metric,
       ours,

@@ -86,6 +86,11 @@ export async function loadLineup(
       () => module.createBaseline(context, id(`${name}-raw`)),
     );
     if (baselineOk) group.baseline = module.baselineLabel;
+    for (const variant of module.variants ?? []) {
+      await tryAdd(variant.label, { label: variant.label, role: variant.role }, name, () =>
+        variant.create(context, id(`${name}-variant`)),
+      );
+    }
     for (const peerName of module.peers) {
       const peer = PEERS[peerName];
       const peerOk = await tryAdd(peer.label, { label: peer.label, role: 'peer' }, name, () =>

@@ -15,6 +15,7 @@ export const DEMO_DEFAULTS = {
 const FLAGS = {
   adapter: { type: 'string' },
   'redis-url': { type: 'string' },
+  driver: { type: 'string' },
   root: { type: 'string' },
   repos: { type: 'string' },
   requests: { type: 'string' },
@@ -36,6 +37,7 @@ first straight against the storage backend, then through layercache's read-throu
 
   --adapter NAME         cache adapter: ${ADAPTER_NAMES.join(' | ')} (default: ${DEMO_DEFAULTS.adapter}, in a temp file)
   --redis-url URL        Redis for --adapter redis (default: start a throwaway redis-server)
+  --driver LIB           client library for --adapter redis: ioredis | node-redis (default: ioredis)
   --root DIR             use an existing registry storage directory (the one holding
                          docker/registry/v2), read-only, instead of generating one
   --repos N              repositories in the generated tree (default: ${DEMO_DEFAULTS.repos})
@@ -56,6 +58,7 @@ first straight against the storage backend, then through layercache's read-throu
 export interface DemoOptions {
   readonly adapter: (typeof ADAPTER_NAMES)[number];
   readonly redisUrl: string | undefined;
+  readonly driver: 'ioredis' | 'node-redis' | undefined;
   readonly root: string | undefined;
   readonly repos: number;
   readonly requests: number;
@@ -76,12 +79,19 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   if (flags['redis-url'] !== undefined && flags.adapter !== 'redis') {
     throw new UsageError('--redis-url only makes sense with --adapter redis');
   }
+  if (flags.driver !== undefined && flags.adapter !== 'redis') {
+    throw new UsageError('--driver only makes sense with --adapter redis');
+  }
   if (flags.port !== undefined && flags.serve !== true) {
     throw new UsageError('--port only makes sense with --serve');
   }
   return {
     adapter: choiceFlag('adapter', flags.adapter, ADAPTER_NAMES, DEMO_DEFAULTS.adapter),
     redisUrl: flags['redis-url'],
+    driver:
+      flags.driver === undefined
+        ? undefined
+        : choiceFlag('driver', flags.driver, ['ioredis', 'node-redis'] as const, 'ioredis'),
     root: flags.root,
     repos: integerFlag('repos', flags.repos, DEMO_DEFAULTS.repos, { max: 100_000 }),
     requests: integerFlag('requests', flags.requests, DEMO_DEFAULTS.requests, { max: 10_000_000 }),

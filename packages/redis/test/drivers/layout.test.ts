@@ -2,8 +2,8 @@ import { ErrorCode } from '@layercache/core';
 import { digest } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRedisCache } from '../src/index.js';
-import { type StandaloneRedis, standaloneRedis, uniquePrefix } from './servers.js';
+import { type StandaloneRedis, standaloneRedis, uniquePrefix } from '../servers.js';
+import { driver, ownedCache } from './fixture.js';
 
 let redis: StandaloneRedis;
 let raw: Redis;
@@ -23,10 +23,10 @@ const e = digest('layout-other');
 // How a sha256 digest is stored as a sorted-set member: its hex part.
 const member = (value: string) => value.slice('sha256:'.length);
 
-describe('the key layout documented in the README', () => {
+describe(`${driver}: the key layout documented in the README`, () => {
   it('stores a membership as a sorted-set member scored by expiry, and a meta as one string', async () => {
     const prefix = uniquePrefix('layout');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     await cache.add('team/app', d);
     await cache.setMeta(d, { path: '/blobs/sha256/ab/data', length: 42 });
     expect(await raw.type(`${prefix}r:team/app`)).toBe('zset');
@@ -43,7 +43,7 @@ describe('the key layout documented in the README', () => {
 
   it('stores other algorithms in full, so they never collide with a sha256 hex member', async () => {
     const prefix = uniquePrefix('algorithms');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     const sha512 = `sha512:${'ab'.repeat(64)}`;
     const blake3 = `blake3:${member(d)}`;
     await cache.add('team/app', sha512);
@@ -59,7 +59,7 @@ describe('the key layout documented in the README', () => {
 
   it('uses "layercache:" when no keyPrefix is given', async () => {
     const repo = `lc-default-${process.pid}/x${Math.random().toString(36).slice(2, 8)}`;
-    await using cache = createRedisCache({ url: redis.url });
+    await using cache = ownedCache({ url: redis.url });
     await cache.add(repo, d);
     try {
       expect(await raw.zscore(`layercache:r:${repo}`, member(d))).toBe('inf');
@@ -77,7 +77,7 @@ describe('the key layout documented in the README', () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       const ttlMs = 3_600_000;
       const prefix = uniquePrefix('ttl');
-      await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix, ttlMs });
+      await using cache = ownedCache({ url: redis.url, keyPrefix: prefix, ttlMs });
       const now = Date.now();
       await cache.add('team/app', d);
       await cache.setMeta(d, { path: '/p', length: 1 });
@@ -91,7 +91,7 @@ describe('the key layout documented in the README', () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       const ttlMs = 60_000;
       const prefix = uniquePrefix('trim');
-      await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix, ttlMs });
+      await using cache = ownedCache({ url: redis.url, keyPrefix: prefix, ttlMs });
       await cache.add('team/app', d);
       vi.setSystemTime(Date.now() + 10 * ttlMs);
       await cache.add('team/app', e);
@@ -100,13 +100,13 @@ describe('the key layout documented in the README', () => {
   });
 });
 
-describe('key prefixes', () => {
+describe(`${driver}: key prefixes`, () => {
   it('two caches with different prefixes in one Redis never see or clear each other', async () => {
     // The second prefix starts with the first one: the layout must still keep them apart.
     const base = uniquePrefix('iso');
-    await using a = createRedisCache({ url: redis.url, keyPrefix: base });
-    await using b = createRedisCache({ url: redis.url, keyPrefix: `${base}r:` });
-    await using c = createRedisCache({ url: redis.url, keyPrefix: `${base}m:` });
+    await using a = ownedCache({ url: redis.url, keyPrefix: base });
+    await using b = ownedCache({ url: redis.url, keyPrefix: `${base}r:` });
+    await using c = ownedCache({ url: redis.url, keyPrefix: `${base}m:` });
     await a.add('team/app', d);
     await a.setMeta(d, { path: '/a', length: 1 });
     expect(await b.contains('team/app', d)).toBe(false);
@@ -130,7 +130,7 @@ describe('key prefixes', () => {
 
   it('clear() leaves keys that merely start with the prefix alone', async () => {
     const prefix = uniquePrefix('foreign');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     await raw.set(`${prefix}session`, 'x');
     await raw.set(`${prefix}r:Not/A/Repo`, 'x');
     await raw.set(`${prefix}m:md5:abc`, 'x');
@@ -144,17 +144,17 @@ describe('key prefixes', () => {
 
   it('clear() walks many SCAN pages', async () => {
     const prefix = uniquePrefix('pages');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     await Promise.all(Array.from({ length: 2500 }, (_, i) => cache.add(`team/r${i}`, d)));
     await cache.clear();
     expect(await raw.keys(`${prefix}*`)).toEqual([]);
   });
 });
 
-describe('values that are not ours', () => {
+describe(`${driver}: values that are not ours`, () => {
   it('a membership key of the wrong type gives UnavailableError naming the key, never a crash or a wrong answer', async () => {
     const prefix = uniquePrefix('wrongtype');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     // What the Go registry stored (a plain set), or anything written by hand.
     await raw.sadd(`${prefix}r:team/app`, d);
     for (const call of [
@@ -177,7 +177,7 @@ describe('values that are not ours', () => {
 
   it('a meta key of the wrong type gives UnavailableError; setMeta replaces it', async () => {
     const prefix = uniquePrefix('wrongmeta');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     await raw.hset(`${prefix}m:${d}`, { digest: d, length: '1', mediatype: 'x' });
     await expect(cache.meta(d)).rejects.toMatchObject({ code: ErrorCode.Unavailable });
     await expect(cache.deleteMeta(d)).rejects.toMatchObject({ code: ErrorCode.Unavailable });
@@ -187,7 +187,7 @@ describe('values that are not ours', () => {
 
   it('a meta string that does not parse exactly is a miss, never a made-up meta', async () => {
     const prefix = uniquePrefix('garbage');
-    await using cache = createRedisCache({ url: redis.url, keyPrefix: prefix });
+    await using cache = ownedCache({ url: redis.url, keyPrefix: prefix });
     const garbage = [
       '',
       'hello',

@@ -1,8 +1,8 @@
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { afterAll, beforeAll } from 'vitest';
-import { createRedisCache } from '../src/index.js';
-import { type RedisServer, sendRedisCommand, startRedisServer } from '../src/testing/index.js';
-import { waitFor } from './servers.js';
+import { type RedisServer, sendRedisCommand, startRedisServer } from '../../src/testing/index.js';
+import { waitFor } from '../servers.js';
+import { driver, ownedCache } from './fixture.js';
 
 // The suite's `faults` and cross-process `shared` checks. Each configuration has a server of its
 // own, since breaking it is the point (so REDIS_URL is not used here).
@@ -31,6 +31,7 @@ beforeAll(async () => {
   ]);
   // The other process of the shared checks reaches the frozen server through this.
   process.env.LAYERCACHE_TEST_REDIS_URL = frozen.url;
+  process.env.LAYERCACHE_TEST_REDIS_DRIVER = driver;
 }, 30_000);
 
 afterAll(async () => {
@@ -58,37 +59,41 @@ async function restartLoaded(server: RedisServer): Promise<void> {
 }
 
 describeLayerInfoCache(
-  'redis standalone, server frozen (SIGSTOP)',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({
+  `${driver}: standalone, server frozen (SIGSTOP)`,
+  ({ storageId, ttlMs, meter }) =>
+    ownedCache({
       url: frozen.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
+      meter,
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
     }),
   {
     ttl: true,
+    metrics: true,
     durable: true,
     faults: {
       break: () => signal(frozen, 'SIGSTOP'),
       heal: () => signal(frozen, 'SIGCONT'),
       timeoutMs: FAULT_TIMEOUT_MS,
     },
-    shared: { processModule: new URL('./fixtures/shared-cache.mjs', import.meta.url) },
+    shared: { processModule: new URL('../fixtures/shared-cache.mjs', import.meta.url) },
   },
 );
 
 describeLayerInfoCache(
-  'redis standalone, server stopped and restarted (append-only file)',
-  ({ storageId, ttlMs }) =>
-    createRedisCache({
+  `${driver}: standalone, server stopped and restarted (append-only file)`,
+  ({ storageId, ttlMs, meter }) =>
+    ownedCache({
       url: stopped.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
+      meter,
       commandTimeoutMs: COMMAND_TIMEOUT_MS,
     }),
   {
     ttl: true,
+    metrics: true,
     durable: true,
     shared: true,
     faults: {

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { ErrorCode } from '@layercache/core';
 import { digest } from '@layercache/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisCache } from '../src/index.js';
-import { findFreePort, type RedisServer, startRedisServer } from '../src/testing/index.js';
-import { findSecrets } from './leaks.js';
-import { uniquePrefix } from './servers.js';
+import { findFreePort, type RedisServer, startRedisServer } from '../../src/testing/index.js';
+import { findSecrets } from '../leaks.js';
+import { uniquePrefix } from '../servers.js';
+import { driver, ownedCache } from './fixture.js';
 
 const TIMEOUT = 1000;
 const PASSWORD = 'tls-Secret-5e8';
@@ -114,11 +114,15 @@ const keySecrets = () => [
   PASSWORD,
 ];
 
-describe('TLS (rediss://, a real redis-server with --tls-port)', () => {
+// TLS settings as each library takes them: ioredis `tls`, node-redis `socket`.
+const tls = (settings: { ca?: string; cert: string; key: string }) =>
+  driver === 'ioredis' ? { tls: settings } : { socket: { tls: true, ...settings } };
+
+describe(`${driver}: TLS (rediss://, a real redis-server with --tls-port)`, () => {
   it('a rediss:// URL with the CA and a client certificate works', async () => {
-    await using cache = createRedisCache({
+    await using cache = ownedCache({
       url: `rediss://cache:${PASSWORD}@localhost:${tlsPort}`,
-      redis: { tls: { ca: files.ca, cert: files.cert, key: files.key } },
+      redis: tls({ ca: files.ca, cert: files.cert, key: files.key }),
       keyPrefix: uniquePrefix('tls'),
       commandTimeoutMs: TIMEOUT,
     });
@@ -128,9 +132,9 @@ describe('TLS (rediss://, a real redis-server with --tls-port)', () => {
   });
 
   it('a certificate for another host name says so, and the key is nowhere in the error', async () => {
-    await using cache = createRedisCache({
+    await using cache = ownedCache({
       url: `rediss://cache:${PASSWORD}@127.0.0.1:${tlsPort}`,
-      redis: { tls: { ca: files.ca, cert: files.cert, key: files.key } },
+      redis: tls({ ca: files.ca, cert: files.cert, key: files.key }),
       commandTimeoutMs: TIMEOUT,
     });
     const error = await cache.contains('team/a', d).then(
@@ -145,9 +149,9 @@ describe('TLS (rediss://, a real redis-server with --tls-port)', () => {
   });
 
   it('a certificate from an unknown CA says so, and the key is nowhere in the error', async () => {
-    await using cache = createRedisCache({
+    await using cache = ownedCache({
       url: `rediss://cache:${PASSWORD}@localhost:${tlsPort}`,
-      redis: { tls: { cert: files.cert, key: files.key } },
+      redis: tls({ cert: files.cert, key: files.key }),
       commandTimeoutMs: TIMEOUT,
     });
     const error = await cache.contains('team/a', d).then(

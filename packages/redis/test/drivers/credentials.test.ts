@@ -1,10 +1,12 @@
 import { createCachedLayerService, ErrorCode, type LayerInfoCache } from '@layercache/core';
 import { digest } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisCache } from '../src/index.js';
-import { type RedisServer, sendRedisCommand, startRedisServer } from '../src/testing/index.js';
-import { findSecrets } from './leaks.js';
+import { createRedisCache } from '../../src/index.js';
+import { type RedisServer, sendRedisCommand, startRedisServer } from '../../src/testing/index.js';
+import { findSecrets } from '../leaks.js';
+import { driver, ownedCache } from './fixture.js';
 
 const TIMEOUT = 500;
 const BOUND = TIMEOUT * 1.125 + 400;
@@ -67,16 +69,20 @@ function expectWrongPass(failures: [string, Error & { code?: string }][], user: 
   }
 }
 
-describe('credentials never leave in an error', () => {
+describe(`${driver}: credentials never leave in an error`, () => {
   it('a wrong password in the URL: WRONGPASS for the user, no password anywhere in the error', async () => {
     const url = `redis://cache:${WRONG_PASSWORD}@${server.host}:${server.port}`;
-    await using cache = createRedisCache({ url, commandTimeoutMs: TIMEOUT });
+    await using cache = ownedCache({ url, commandTimeoutMs: TIMEOUT });
     expectWrongPass(await everyFailure(cache), 'cache');
   });
 
   it('a wrong password in the redis options: WRONGPASS for the user, no password anywhere', async () => {
-    await using cache = createRedisCache({
-      redis: { host: server.host, port: server.port, username: 'cache', password: WRONG_PASSWORD },
+    const where =
+      driver === 'ioredis'
+        ? { host: server.host, port: server.port }
+        : { socket: { host: server.host, port: server.port } };
+    await using cache = ownedCache({
+      redis: { ...where, username: 'cache', password: WRONG_PASSWORD },
       commandTimeoutMs: TIMEOUT,
     });
     expectWrongPass(await everyFailure(cache), 'cache');
@@ -84,31 +90,45 @@ describe('credentials never leave in an error', () => {
 
   it('a wrong requirepass password: WRONGPASS for user "default", no password anywhere', async () => {
     const url = `redis://:${WRONG_PASSWORD}@${server.host}:${server.port}`;
-    await using cache = createRedisCache({ url, commandTimeoutMs: TIMEOUT });
+    await using cache = ownedCache({ url, commandTimeoutMs: TIMEOUT });
     expectWrongPass(await everyFailure(cache), 'default');
   });
 
   it('a borrowed client with a wrong password: no password anywhere in the errors', async () => {
-    const client = new Redis({
-      host: server.host,
-      port: server.port,
-      username: 'cache',
-      password: WRONG_PASSWORD,
-      maxRetriesPerRequest: 1,
-      commandTimeout: TIMEOUT,
-    });
+    const credentials = { username: 'cache', password: WRONG_PASSWORD };
+    const { client, close } =
+      driver === 'ioredis'
+        ? (() => {
+            const client = new Redis({
+              host: server.host,
+              port: server.port,
+              ...credentials,
+              maxRetriesPerRequest: 1,
+              commandTimeout: TIMEOUT,
+            });
+            return { client, close: () => client.disconnect() };
+          })()
+        : (() => {
+            const client = createClient({
+              socket: { host: server.host, port: server.port },
+              ...credentials,
+            });
+            // Open (connecting) when lent: node-redis never connects by itself.
+            client.connect().catch(() => {});
+            return { client, close: () => void client.destroy() };
+          })();
     client.on('error', () => {});
     try {
       await using cache = createRedisCache({ client, commandTimeoutMs: TIMEOUT });
       expectWrongPass(await everyFailure(cache), 'cache');
     } finally {
-      client.disconnect();
+      close();
     }
   });
 
   it("the read-through service's onError receives no password (where users log)", async () => {
     const url = `redis://cache:${WRONG_PASSWORD}@${server.host}:${server.port}`;
-    await using cache = createRedisCache({ url, commandTimeoutMs: TIMEOUT });
+    await using cache = ownedCache({ url, commandTimeoutMs: TIMEOUT });
     const reported: unknown[] = [];
     const service = createCachedLayerService(
       cache,
@@ -126,7 +146,7 @@ describe('credentials never leave in an error', () => {
 
   it('the right password works (the failures above are the password, not the setup)', async () => {
     const url = `redis://cache:${CACHE_PASSWORD}@${server.host}:${server.port}`;
-    await using cache = createRedisCache({ url, keyPrefix: 'credentials-ok:' });
+    await using cache = ownedCache({ url, keyPrefix: 'credentials-ok:' });
     await cache.add('team/a', d);
     expect(await cache.contains('team/a', d)).toBe(true);
     await cache.clear();
@@ -156,9 +176,9 @@ describe('credentials never leave in an error', () => {
   });
 });
 
-describe('connection failures name their cause', () => {
+describe(`${driver}: connection failures name their cause`, () => {
   async function firstFailure(url: string): Promise<Error> {
-    await using cache = createRedisCache({ url, commandTimeoutMs: TIMEOUT });
+    await using cache = ownedCache({ url, commandTimeoutMs: TIMEOUT });
     const [, error] = (await everyFailure(cache))[0]!;
     expect(error).toMatchObject({ code: ErrorCode.Unavailable });
     expect(findSecrets(error, SECRETS)).toEqual([]);
@@ -180,7 +200,7 @@ describe('connection failures name their cause', () => {
   });
 
   it('a Cluster none of whose startup nodes answers names them', async () => {
-    await using cache = createRedisCache({
+    await using cache = ownedCache({
       cluster: { nodes: [{ host: '127.0.0.1', port: 1 }] },
       commandTimeoutMs: TIMEOUT,
     });
@@ -188,15 +208,18 @@ describe('connection failures name their cause', () => {
       () => new Error('resolved'),
       (error: Error) => error,
     );
+    // ioredis says what it was doing; node-redis reports the node's own connection error.
     expect(error.message).toMatch(
-      /: Failed to refresh slots cache\. \(could not connect to any startup node \(127\.0\.0\.1:1\)\)$/,
+      driver === 'ioredis'
+        ? /: Failed to refresh slots cache\. \(could not connect to any startup node \(127\.0\.0\.1:1\)\)$/
+        : /: connect ECONNREFUSED 127\.0\.0\.1:1$/,
     );
   });
 
   it('a server that stops answering: which command, which key, how long (not "Command timed out")', async () => {
     await using frozen = await startRedisServer();
     const keyPrefix = 'frozen:';
-    await using cache = createRedisCache({ url: frozen.url, keyPrefix, commandTimeoutMs: TIMEOUT });
+    await using cache = ownedCache({ url: frozen.url, keyPrefix, commandTimeoutMs: TIMEOUT });
     await cache.add('team/a', d);
     process.kill(frozen.pid!, 'SIGSTOP');
     try {
@@ -206,8 +229,12 @@ describe('connection failures name their cause', () => {
         (error: Error) => error,
       );
       expect(performance.now() - started).toBeLessThan(BOUND);
+      // ioredis' own timer (an owned client's commandTimeout) fires first and names the command;
+      // node-redis has none (turned off on owned clients): core's deadline answers.
       expect(error.message).toBe(
-        `layercache redis: contains failed: Redis did not answer ZSCORE ${keyPrefix}r:team/a within ${TIMEOUT} ms`,
+        driver === 'ioredis'
+          ? `layercache redis: contains failed: Redis did not answer ZSCORE ${keyPrefix}r:team/a within ${TIMEOUT} ms`
+          : `layercache redis: contains timed out: the store did not answer within ${TIMEOUT} ms`,
       );
     } finally {
       process.kill(frozen.pid!, 'SIGCONT');
@@ -215,7 +242,7 @@ describe('connection failures name their cause', () => {
   });
 
   it('every call says it, not "Reached the max retries per request limit"', async () => {
-    await using cache = createRedisCache({
+    await using cache = ownedCache({
       url: `redis://127.0.0.1:1`,
       commandTimeoutMs: TIMEOUT,
     });

@@ -1,8 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
+import { ioredisCredentials } from '../credentials.js';
+import { type FailureNaming, nameConnectionFailure } from '../errors.js';
+import { createRedactor, type Redactor, redactUrl, sanitizeError } from '../redact.js';
 import { isCluster } from './client.js';
-import { ioredisCredentials } from './credentials.js';
-import { type FailureNaming, nameConnectionFailure } from './errors.js';
-import { createRedactor, type Redactor, redactUrl, sanitizeError } from './redact.js';
 
 /**
  * What the cache knows about its ioredis client's connection beyond `status`: why it last failed

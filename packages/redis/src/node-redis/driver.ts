@@ -1,0 +1,197 @@
+import type { RevocationCommands } from '../confirm.js';
+import type { RedisDriver, ScanTarget } from '../driver.js';
+import { createNodeRedisConfirmer } from './confirm.js';
+import { describeState, type NodeRedisWatch, type WatchedClient } from './watch.js';
+
+type Score = number | null;
+
+/** The node-redis 6 commands the store sends (the same on a client, a cluster and a sentinel). */
+interface Commands {
+  zScore(key: string, member: string): Promise<Score>;
+  zAdd(key: string, member: { score: number; value: string }): Promise<unknown>;
+  pExpire(key: string, ms: number): Promise<unknown>;
+  zRemRangeByScore(key: string, min: string, max: string): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, options?: object): Promise<unknown>;
+  getDel(key: string): Promise<string | null>;
+  unlink(keys: string | string[]): Promise<unknown>;
+  scan(cursor: string, options: object): Promise<{ cursor: string; keys: string[] }>;
+  zScan(
+    key: string,
+    cursor: string,
+    options: object,
+  ): Promise<{ cursor: string; members: { value: string; score: number }[] }>;
+  info?(section: string): Promise<unknown>;
+  multi(routing?: string): {
+    zScore(key: string, member: string): ReturnType<Commands['multi']>;
+    zRem(key: string, member: string): ReturnType<Commands['multi']>;
+    exec(): Promise<unknown[]>;
+  };
+}
+
+/** A node-redis client as the driver uses it. */
+export type NodeRedisHandle = WatchedClient &
+  Commands & {
+    close(): Promise<unknown>;
+    destroy(): unknown;
+    /** Cluster only. */
+    readonly masters?: readonly object[];
+    nodeClient?(node: object): Promise<Commands>;
+  };
+
+/** How the store reaches Redis through node-redis. */
+export interface NodeRedisConnection {
+  readonly client: NodeRedisHandle;
+  readonly owned: boolean;
+  readonly watch: NodeRedisWatch;
+  /** Stops what the cache does to keep an owned client connecting (see connect.ts). */
+  readonly stopConnecting?: () => void;
+}
+
+// node-redis reports each failed command of a MULTI in `replies` of one MultiErrorReply: the
+// failure of our command (WRONGTYPE, NOPERM) is what names the problem.
+function firstReplyError(error: unknown): unknown {
+  const { replies, errorIndexes } = (error ?? {}) as {
+    replies?: unknown[];
+    errorIndexes?: number[];
+  };
+  if (Array.isArray(replies) && Array.isArray(errorIndexes) && errorIndexes.length > 0) {
+    return replies[errorIndexes[0]!];
+  }
+  return error;
+}
+
+/** The store's commands on a node-redis 6 client, cluster or sentinel. */
+export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDriver {
+  const { client, owned, watch } = connection;
+  const cluster = watch.kind === 'cluster';
+  const scanTarget = (node: Pick<Commands, 'scan'>): ScanTarget => ({
+    async scan(cursor, pattern, count) {
+      const reply = await node.scan(cursor, { MATCH: pattern, COUNT: count });
+      return [String(reply.cursor), reply.keys];
+    },
+  });
+  const revocation: RevocationCommands = {
+    async zscoreAndRemove(key, member) {
+      try {
+        const [score] = await client.multi(key).zScore(key, member).zRem(key, member).exec();
+        return score as Score;
+      } catch (error) {
+        throw firstReplyError(error);
+      }
+    },
+    getdel: (key) => client.getDel(key),
+  };
+  return {
+    // Every call waits in the cache while node-redis is not ready: an owned client has no
+    // offline queue (it would reject at once), a borrowed one's may have no timeout.
+    waitsForReady: true,
+    selects: false,
+    naming: watch.naming,
+
+    isReady: () => client.isReady,
+    failure() {
+      if (client.isOpen && !watch.reconnecting()) return undefined;
+      const last = watch.lastError();
+      // A first connection that failed is its own error (as on ioredis, whose queued command
+      // fails with it): `connect ECONNREFUSED …`, `WRONGPASS …`, `TLS: …`.
+      if (!watch.everReady() && last !== undefined) return last;
+      return new Error(
+        `Redis is not connected (${describeState(client, watch)})${last ? `: ${last.message}` : ''}`,
+      );
+    },
+    describeState: () => describeState(client, watch),
+    watchReadiness(wake) {
+      const ready = cluster ? 'connect' : 'ready';
+      // 'reconnecting': the connection failed, and waiting calls fail at once (with its error),
+      // as they would on ioredis after its one retry.
+      // 'error': a cluster whose first connection failed neither reconnects nor ends.
+      const events = [ready, 'end', 'reconnecting', 'error'];
+      for (const event of events) client.on(event, wake);
+      return () => {
+        for (const event of events) client.off(event, wake);
+      };
+    },
+
+    zscore: (key, member) => client.zScore(key, member),
+    zadd: (key, score, member) =>
+      client.zAdd(key, {
+        score: score === '+inf' ? Number.POSITIVE_INFINITY : score,
+        value: member,
+      }),
+    zaddExpiring: (key, score, member, expireMs, trimBelow) =>
+      Promise.all([
+        client.zAdd(key, { score, value: member }),
+        client.pExpire(key, expireMs),
+        client.zRemRangeByScore(key, '-inf', `(${trimBelow}`),
+      ]),
+    zscoreAndRemove: revocation.zscoreAndRemove,
+    get: (key) => client.get(key),
+    set: (key, value, expireMs) =>
+      expireMs === undefined
+        ? client.set(key, value)
+        : client.set(key, value, { expiration: { type: 'PX', value: expireMs } }),
+    getdel: revocation.getdel,
+    masters() {
+      if (!cluster) return [scanTarget(client)];
+      return (client.masters ?? []).map((master) =>
+        scanTarget({
+          scan: async (cursor, options) => (await client.nodeClient!(master)).scan(cursor, options),
+        }),
+      );
+    },
+    // A cluster routes each key to its own master (a multi-key UNLINK would fail with CROSSSLOT).
+    unlink: (keys) =>
+      cluster ? Promise.all(keys.map((key) => client.unlink(key))) : client.unlink([...keys]),
+    async zscan(key, cursor, count) {
+      const reply = await client.zScan(key, cursor, { COUNT: count });
+      return [
+        String(reply.cursor),
+        reply.members.map(({ value, score }) => [value, score] as const),
+      ];
+    },
+
+    // Not ported yet: revocations that need a replica's confirmation are refused (confirm.ts).
+    confirmer: (options) =>
+      createNodeRedisConfirmer(
+        async () => {
+          if (!cluster) return [await client.info!('replication')];
+          const masters = client.masters ?? [];
+          return Promise.all(
+            masters.map(async (master) => (await client.nodeClient!(master)).info!('replication')),
+          );
+        },
+        revocation,
+        options,
+      ),
+
+    async close(timeoutMs) {
+      connection.stopConnecting?.();
+      try {
+        if (owned) await closeClient(client, timeoutMs);
+      } finally {
+        watch.stop();
+      }
+    },
+  };
+}
+
+/** `close()` lets replies in flight arrive; a client that does not close in time is destroyed. */
+async function closeClient(client: NodeRedisHandle, timeoutMs: number): Promise<void> {
+  if (!client.isOpen) return;
+  if (!client.isReady) {
+    client.destroy();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, 'late');
+  });
+  try {
+    if ((await Promise.race([client.close(), late])) === 'late') client.destroy();
+  } catch {
+    client.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
+}
