@@ -2,7 +2,8 @@ import { createLayerInfoCache, type LayerInfoCache } from '@layercache/core';
 import { openDriver } from './connection.js';
 import { createKeyLayout } from './keys.js';
 import { withNearCache } from './near/index.js';
-import { type RedisCacheOptions, resolveOptions } from './options.js';
+import type { RedisCacheOptions } from './options.js';
+import { resolveOptions } from './resolve-options.js';
 import { createRedisStore } from './store.js';
 
 export type { IoredisClient, NodeRedisClient } from './clients.js';
