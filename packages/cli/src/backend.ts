@@ -13,7 +13,7 @@ type RedisDriver = (
 // adding one is adding its opener here.
 const DRIVERS: Record<string, RedisDriver | undefined> = {
   ioredis: openWithIoredis,
-  'node-redis': undefined,
+  'node-redis': openWithNodeRedis,
 };
 
 /** `redis://user:***@host:port/db`: a URL as it may appear in a message. */
@@ -76,14 +76,9 @@ async function open(backend: BackendChoice, command: string): Promise<LayerInfoC
   return driver(backend.urls, backend.prefix);
 }
 
-async function openWithIoredis(
-  urls: readonly string[],
-  keyPrefix: string | undefined,
-): Promise<LayerInfoCache> {
-  const { createRedisCache } = await import('@layercache/redis');
-  if (urls.length === 1) return createRedisCache({ url: urls[0]!, keyPrefix });
-  // A Cluster: every URL is a startup node; credentials and TLS come from the first.
-  const parsed = urls.map((url) => {
+/** The URLs checked once, for either library: Redis URLs, and no database number on a Cluster. */
+function clusterNodes(urls: readonly string[]): URL[] {
+  return urls.map((url) => {
     let node: URL;
     try {
       node = new URL(url);
@@ -98,6 +93,28 @@ async function openWithIoredis(
     }
     return node;
   });
+}
+
+async function openWithNodeRedis(
+  urls: readonly string[],
+  keyPrefix: string | undefined,
+): Promise<LayerInfoCache> {
+  const { createRedisCache } = await import('@layercache/redis');
+  if (urls.length === 1)
+    return createRedisCache({ url: urls[0]!, keyPrefix, driver: 'node-redis' });
+  // node-redis takes every startup node as a URL, credentials and TLS included.
+  const nodes = clusterNodes(urls).map((node) => node.toString());
+  return createRedisCache({ cluster: { nodes }, keyPrefix, driver: 'node-redis' });
+}
+
+async function openWithIoredis(
+  urls: readonly string[],
+  keyPrefix: string | undefined,
+): Promise<LayerInfoCache> {
+  const { createRedisCache } = await import('@layercache/redis');
+  if (urls.length === 1) return createRedisCache({ url: urls[0]!, keyPrefix });
+  // A Cluster: every URL is a startup node; credentials and TLS come from the first.
+  const parsed = clusterNodes(urls);
   const first = parsed[0]!;
   return createRedisCache({
     cluster: {

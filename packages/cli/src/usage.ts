@@ -6,8 +6,9 @@ const BACKEND = `Cache (exactly one):
                         with one URL per node to reach a Redis Cluster
   --prefix P            the keyPrefix the registry gives createRedisCache
                         (default "layercache:")
-  --driver NAME         the Redis client library: ioredis (default). node-redis is
-                        not supported by this version.`;
+  --driver NAME         the Redis client library: ioredis (default) or node-redis
+                        (the redis package). node-redis refuses revocations on a
+                        deployment with replicas (use ioredis there).`;
 
 const COMMON = `Output:
   --json                print the result as one JSON document on stdout

@@ -44,6 +44,16 @@ describe('a Redis Cluster through repeated --redis', () => {
     });
   });
 
+  it('stats with --driver node-redis counts the same entries of every master', async () => {
+    const stats = await layercacheJson<Record<string, number>>([
+      'stats',
+      ...args(),
+      '--driver',
+      'node-redis',
+    ]);
+    expect(stats).toMatchObject({ status: 0, memberships: 48, repositories: 24, metas: 1 });
+  });
+
   it('forget removes the blob from repositories on every master', async () => {
     const result = await layercache(
       ['forget', '--from-gc-log', '-', ...args()],
