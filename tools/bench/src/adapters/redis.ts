@@ -1,10 +1,26 @@
-import type { LayerMeta } from '@layercache/core';
+import type { LayerInfoCache, LayerMeta } from '@layercache/core';
 import { createRedisCache } from '@layercache/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { NODE_REDIS_SUBJECT } from '../bench/targets.js';
 import { deleteKeysUnder, redisMemoryProbe } from './probes.js';
-import { type AdapterModule, cacheSubject } from './types.js';
+import { type AdapterInstance, type AdapterModule, cacheSubject } from './types.js';
+
+/** A Redis cache of this run, on either driver, measured by Redis' memory and emptied on close. */
+function redisInstance(cache: LayerInfoCache, url: string): AdapterInstance {
+  return {
+    cache,
+    footprint: redisMemoryProbe(url),
+    async close() {
+      // clear() forgets only this cache's keys (its own prefix), then close releases the client.
+      try {
+        await cache.clear();
+      } finally {
+        await cache.close();
+      }
+    },
+  };
+}
 
 /** `@layercache/redis` against raw ioredis commands with auto-pipelining. */
 export const redisAdapter: AdapterModule = {
@@ -17,18 +33,7 @@ export const redisAdapter: AdapterModule = {
       keyPrefix: `${context.keyPrefix}${id}:`,
       ...(context.redisDriver === undefined ? {} : { driver: context.redisDriver }),
     });
-    return {
-      cache,
-      footprint: redisMemoryProbe(url),
-      async close() {
-        // clear() forgets only this cache's keys (its own prefix), then close releases the client.
-        try {
-          await cache.clear();
-        } finally {
-          await cache.close();
-        }
-      },
-    };
+    return redisInstance(cache, url);
   },
   baselineLabel: 'raw ioredis (auto-pipelined)',
   async createBaseline(context, id) {
@@ -79,17 +84,7 @@ export const redisAdapter: AdapterModule = {
           driver: 'node-redis',
           keyPrefix: `${context.keyPrefix}${id}:`,
         });
-        return cacheSubject(NODE_REDIS_SUBJECT, {
-          cache,
-          footprint: redisMemoryProbe(url),
-          async close() {
-            try {
-              await cache.clear();
-            } finally {
-              await cache.close();
-            }
-          },
-        });
+        return cacheSubject(NODE_REDIS_SUBJECT, redisInstance(cache, url));
       },
     },
     {
