@@ -33,7 +33,7 @@ const validRepositories = new Set<string>();
 // of the digest itself. Fixed size: 512 KiB of slots, and at most that many strings kept alive.
 const DIGEST_SLOTS = 1 << 16;
 // Empty slots hold `undefined`, which no string equals (an empty string must not pass as remembered).
-const recentDigests: (string | undefined)[] = new Array<string | undefined>(DIGEST_SLOTS).fill(undefined);
+const recentDigests = new Array<string | undefined>(DIGEST_SLOTS).fill(undefined);
 // Every supported algorithm's name has six characters, so hex digits start at index 7.
 const FIRST_HEX = 7;
 
