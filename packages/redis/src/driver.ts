@@ -1,4 +1,4 @@
-import type { ConfirmerOptions, RevocationConfirmer } from './confirm.js';
+import type { ConfirmerOptions, RevocationConfirmer } from './confirm/index.js';
 import type { FailureNaming } from './errors.js';
 import type { TrackingLinkFactory, TrackingLinkOptions } from './near/link.js';
 
