@@ -42,6 +42,7 @@ interface Duplicable extends LinkClient {
 }
 
 interface Connectable extends LinkClient {
+  readonly isOpen: boolean;
   connect(): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   once(event: string, listener: () => void): unknown;
@@ -81,8 +82,16 @@ function createLink(opening: Promise<Opened>): ConfirmLink {
   };
   const ready = opening.then((link) => {
     opened = link;
-    if (ended !== undefined) link.connection.once('end', ended);
-    if (destroyed) link.connection.destroy();
+    // node-redis emits no 'end' for a connection that is not reconnected when it drops: only an
+    // 'error', after which it is no longer open.
+    const { connection } = link;
+    connection.once('end', () => ended?.());
+    connection.on('error', () => {
+      setImmediate(() => {
+        if (!connection.isOpen) ended?.();
+      });
+    });
+    if (destroyed) connection.destroy();
   });
   return {
     ready,
@@ -112,8 +121,12 @@ function createLink(opening: Promise<Opened>): ConfirmLink {
     unlink: (key) => sender().unlink(key),
     isReady: () => opened?.connection.isReady ?? false,
     onEnd(listener) {
-      ended = listener;
-      opened?.connection.once('end', listener);
+      let called = false;
+      ended = () => {
+        if (called) return;
+        called = true;
+        listener();
+      };
     },
     quit: async () => opened?.connection.close(),
     destroy() {
@@ -158,7 +171,11 @@ async function duplicateOf(from: Duplicable): Promise<Opened> {
 /** A link through a Sentinel: its own Sentinel client with one master connection, leased. */
 async function sentinelLink(from: Duplicable): Promise<Opened> {
   const connection = await connected(
-    from.duplicate({ ...LINK_OPTIONS, masterPoolSize: 1, replicaPoolSize: 0 }),
+    from.duplicate({
+      commandOptions: LINK_OPTIONS.commandOptions,
+      masterPoolSize: 1,
+      replicaPoolSize: 0,
+    }),
   );
   try {
     return { connection, on: await connection.acquire!() };

@@ -248,6 +248,32 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
         await waitFor(async () => (await connected()) === before, 5000, 'the connections to close');
       }, 60_000);
 
+      it('a link whose connection was cut is replaced: later revocations are confirmed again', async () => {
+        const prefix = uniquePrefix('cut-link');
+        const repo = 'team/cut-link';
+        const d = digest('cut-link');
+        await using cache = await open(deployment.connect, prefix);
+        await cache.add(repo, d);
+        const { master } = await deployment.pair(`${prefix}r:${repo}`);
+        await replicasCaughtUp(master);
+        expect(await cache.remove(repo, d)).toBe(true);
+        // Every client connection of the master: the link, and the cache's own (it reconnects).
+        await sendRedisCommand(master.host, master.port, ['CLIENT', 'KILL', 'TYPE', 'normal']);
+        await waitFor(
+          async () => {
+            try {
+              await cache.add(repo, d);
+              return await cache.remove(repo, d);
+            } catch (error) {
+              expect(isUnavailableError(error)).toBe(true);
+              return false;
+            }
+          },
+          10_000,
+          'a confirmed remove after the link was cut',
+        );
+      }, 60_000);
+
       it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
         const prefix = uniquePrefix('kept');
         const repo = 'team/kept';
