@@ -28,7 +28,6 @@ import { firstReplyError, type NodeRedisRevoking, revocationCommands } from './m
 
 /** What a link sends: the members of a node-redis client, or of a Sentinel's lease. */
 interface LinkClient extends NodeRedisRevoking {
-  readonly isReady: boolean;
   info(section: string): Promise<unknown>;
   wait(replicas: number, timeoutMs: number): Promise<number>;
   scan(cursor: string, options: object): Promise<{ cursor: unknown; keys: string[] }>;
@@ -43,6 +42,7 @@ interface Duplicable extends LinkClient {
 
 interface Connectable extends LinkClient {
   readonly isOpen: boolean;
+  readonly isReady: boolean;
   connect(): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   once(event: string, listener: () => void): unknown;

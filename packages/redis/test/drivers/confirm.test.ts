@@ -153,6 +153,21 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
       const open = (connect: Connect, prefix: string) =>
         connect({ keyPrefix: prefix, commandTimeoutMs: TIMEOUT_MS });
 
+      /**
+       * A cache with one membership, `team/<label>`, on a master whose replica has it; disposing
+       * of it closes the cache.
+       */
+      async function added(label: string) {
+        const prefix = uniquePrefix(label);
+        const repo = `team/${label}`;
+        const d = digest(label);
+        const cache = await open(deployment.connect, prefix);
+        await cache.add(repo, d);
+        const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
+        await replicasCaughtUp(master);
+        return { prefix, repo, d, cache, master, replica, [Symbol.asyncDispose]: cache.close };
+      }
+
       it('a remove no replica has received rejects with UnavailableError instead of resolving', async () => {
         const prefix = uniquePrefix('cut');
         const repo = 'team/cut';
@@ -187,14 +202,8 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
       }, 60_000);
 
       it('a revocation retried once the partition heals resolves, and the replica has it', async () => {
-        const prefix = uniquePrefix('retry');
-        const repo = 'team/retry';
-        const d = digest('retry');
-        const key = `${prefix}r:${repo}`;
-        await using cache = await open(deployment.connect, prefix);
-        await cache.add(repo, d);
-        const { master, replica } = await deployment.pair(key);
-        await replicasCaughtUp(master);
+        await using setup = await added('retry');
+        const { cache, repo, d, master, replica } = setup;
         const heal = await cutReplication(master);
         let removedAt: number;
         try {
@@ -211,13 +220,8 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
       }, 60_000);
 
       it('clear() rejects while no replica can confirm it, and resolves once one can', async () => {
-        const prefix = uniquePrefix('clear');
-        const repo = 'team/clear';
-        const d = digest('clear');
-        await using cache = await open(deployment.connect, prefix);
-        await cache.add(repo, d);
-        const { master } = await deployment.pair(`${prefix}r:${repo}`);
-        await replicasCaughtUp(master);
+        await using setup = await added('clear');
+        const { cache, repo, d, master } = setup;
         const heal = await cutReplication(master);
         try {
           await expect(cache.clear()).rejects.toThrow(/not confirmed by a replica/);
@@ -249,13 +253,8 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
       }, 60_000);
 
       it('a link whose connection was cut is replaced: later revocations are confirmed again', async () => {
-        const prefix = uniquePrefix('cut-link');
-        const repo = 'team/cut-link';
-        const d = digest('cut-link');
-        await using cache = await open(deployment.connect, prefix);
-        await cache.add(repo, d);
-        const { master } = await deployment.pair(`${prefix}r:${repo}`);
-        await replicasCaughtUp(master);
+        await using setup = await added('cut-link');
+        const { cache, repo, d, master } = setup;
         expect(await cache.remove(repo, d)).toBe(true);
         // Every client connection of the master: the link, and the cache's own (it reconnects).
         await sendRedisCommand(master.host, master.port, ['CLIENT', 'KILL', 'TYPE', 'normal']);
@@ -275,13 +274,8 @@ function describePartition(name: string, deploy: () => Promise<Deployment & Asyn
       }, 60_000);
 
       it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
-        const prefix = uniquePrefix('kept');
-        const repo = 'team/kept';
-        const d = digest('kept');
-        await using cache = await open(deployment.connect, prefix);
-        await cache.add(repo, d);
-        const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
-        await replicasCaughtUp(master);
+        await using setup = await added('kept');
+        const { cache, prefix, repo, d, master, replica } = setup;
         expect(await cache.remove(repo, d)).toBe(true);
         // Cut right after the acknowledgement: nothing more reaches the replica.
         const heal = await cutReplication(master);
