@@ -35,10 +35,10 @@
  * Which masters "have replicas" (`confirmRevocations: 'auto'`): one reporting `connected_slaves`
  * > 0 in `INFO replication` (asked on its link when the first revocation opens it, and again at
  * most every {@link REFRESH_MS} ms while it had none), or, on a Cluster, one whose slot lists a
- * replica in the client's slot table. Once a master was seen with a replica, its revocations are confirmed until the
- * cache closes: a replica that stopped answering is exactly when confirming matters.
+ * replica in the client's slot table (ioredis lists them; node-redis only with `useReplicas`,
+ * which the cache refuses). Once a master was seen with a replica, its revocations are confirmed
+ * until the cache closes: a replica that stopped answering is exactly when confirming matters.
  */
-
 import { createSlotMarkers, keySlot } from '../slot.js';
 import {
   type ConfirmerOptions,
