@@ -1,0 +1,293 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { describeLayerInfoCache } from '@layercache/core/conformance';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisCache, NEAR_METRICS } from '../src/index.js';
+import { keySlot } from '../src/slot.js';
+import { type RedisCluster, startRedisCluster } from '../src/testing/index.js';
+import { countingMeter, sleep } from './near-helpers.js';
+import { uniquePrefix, waitFor } from './servers.js';
+
+const STALENESS = 10;
+const digestOf = (index: number) => `sha256:${index.toString(16).padStart(64, '0')}`;
+
+let cluster: RedisCluster;
+
+// One Cluster for the whole file: creating one takes seconds.
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  process.env.LAYERCACHE_TEST_CLUSTER_NODES = JSON.stringify(cluster.nodes);
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** A near cache on the Cluster, with its hit and flush counters. */
+function openNear(prefix: string) {
+  const metrics = countingMeter();
+  const cache = createRedisCache({
+    cluster: { nodes: cluster.nodes },
+    keyPrefix: prefix,
+    meter: metrics.meter,
+    commandTimeoutMs: 1000,
+    near: { maxStalenessMs: STALENESS },
+  });
+  /** Whether `contains` answers true from the near cache now. */
+  const nearHit = async (repo: string, digest: string) => {
+    const before = metrics.count(NEAR_METRICS.hits);
+    const answer = await cache.contains(repo, digest).catch(() => undefined);
+    return answer === true && metrics.count(NEAR_METRICS.hits) > before;
+  };
+  return { cache, metrics, nearHit };
+}
+
+/** The port of the master serving `key`, and of its replica, as the master's node says. */
+async function ownersOf(key: string): Promise<{ master: number; replica: number }> {
+  const slot = keySlot(key);
+  for (const server of cluster.servers) {
+    const node = new Redis(server.port, server.host, { lazyConnect: true, retryStrategy: null });
+    node.on('error', () => {});
+    try {
+      await node.connect();
+      const ranges = (await node.call('CLUSTER', 'SLOTS')) as Array<[number, number, ...unknown[]]>;
+      for (const [start, end, master, replica] of ranges) {
+        if (slot < start || slot > end || replica === undefined) continue;
+        return {
+          master: Number((master as unknown[])[1]),
+          replica: Number((replica as unknown[])[1]),
+        };
+      }
+    } catch {
+      // A node that is down: ask the next one.
+    } finally {
+      node.disconnect();
+    }
+  }
+  throw new Error(`no master with a replica serves ${key}`);
+}
+
+/** `CONFIG SET` on the node on `port` (a node that is down is left alone). */
+async function configureNode(port: number, ...settings: Array<[string, string]>): Promise<void> {
+  const node = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: null });
+  node.on('error', () => {});
+  try {
+    await node.connect();
+    for (const [name, value] of settings) await node.call('CONFIG', 'SET', name, value);
+  } finally {
+    node.disconnect();
+  }
+}
+
+/** `ROLE` of the node on `port`: "master" or "slave" (undefined when it does not answer). */
+async function roleOf(port: number): Promise<string | undefined> {
+  const node = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: null });
+  node.on('error', () => {});
+  try {
+    await node.connect();
+    return String(((await node.call('ROLE')) as unknown[])[0]);
+  } catch {
+    return undefined;
+  } finally {
+    node.disconnect();
+  }
+}
+
+describe('near cache on a Cluster', () => {
+  it('answers from process memory for keys on every master and drops what another client revokes', async () => {
+    const prefix = uniquePrefix('near-cluster');
+    const near = openNear(prefix);
+    const other = new Cluster([...cluster.nodes]);
+    try {
+      const repos = Array.from({ length: 12 }, (_, index) => `spread/repo-${index}`);
+      const masters = new Set(
+        await Promise.all(repos.map(async (repo) => (await ownersOf(`${prefix}r:${repo}`)).master)),
+      );
+      // The repositories' keys live on every master: tracking on one would not do.
+      expect(masters.size).toBe(3);
+      for (const repo of repos) await near.cache.add(repo, digestOf(1));
+      for (const repo of repos) await waitFor(() => near.nearHit(repo, digestOf(1)), 5000, repo);
+      for (const repo of repos) {
+        expect(await other.zrem(`${prefix}r:${repo}`, digestOf(1).slice(7))).toBe(1);
+        const resolved = performance.now();
+        while (await near.cache.contains(repo, digestOf(1))) {
+          expect(performance.now() - resolved, repo).toBeLessThan(STALENESS);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    } finally {
+      await other.quit();
+      await near.cache.close();
+    }
+  }, 60_000);
+
+  it('never answers true maxStalenessMs after another process removed the membership', async () => {
+    const prefix = uniquePrefix('near-cluster-fleet');
+    const near = openNear(prefix);
+    const child: ChildProcess = fork(new URL('./fixtures/revoker.mjs', import.meta.url), {
+      env: {
+        ...process.env,
+        NEAR_TEST_CLUSTER_NODES: JSON.stringify(cluster.nodes),
+        NEAR_TEST_PREFIX: prefix,
+      },
+    });
+    const replies: unknown[] = [];
+    let wake: (() => void) | undefined;
+    child.on('message', (message) => {
+      replies.push(message);
+      wake?.();
+    });
+    const next = async () => {
+      while (replies.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return replies.shift();
+    };
+    // Thirty repositories: their keys are spread over the three masters.
+    const repoOf = (index: number) => `fleet/repo-${index % 30}`;
+    try {
+      expect(await next()).toBe('ready');
+      const rounds = 300;
+      for (let index = 0; index < rounds; index += 1) {
+        await near.cache.add(repoOf(index), digestOf(index));
+      }
+      await waitFor(() => near.nearHit(repoOf(0), digestOf(0)), 5000, 'a near hit');
+      let nearHitsBeforeRemove = 0;
+      for (let index = 0; index < rounds; index += 1) {
+        const [repo, digest] = [repoOf(index), digestOf(index)];
+        expect(await near.cache.contains(repo, digest)).toBe(true);
+        if (await near.nearHit(repo, digest)) nearHitsBeforeRemove += 1;
+        child.send({ repo, digest });
+        expect(await next()).toEqual({ removed: true });
+        const resolved = performance.now();
+        while (await near.cache.contains(repo, digest)) {
+          expect(performance.now() - resolved, `round ${index}`).toBeLessThan(STALENESS);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const wait = resolved + STALENESS - performance.now();
+        if (wait > 0) await sleep(wait);
+        expect(await near.cache.contains(repo, digest), `round ${index}`).toBe(false);
+      }
+      // The check above means something only if the revoked memberships were held in process.
+      expect(nearHitsBeforeRemove).toBeGreaterThan(rounds / 2);
+    } finally {
+      child.send('stop');
+      await near.cache.close();
+    }
+  }, 120_000);
+});
+
+// The whole suite with the near cache on a Cluster: every answer must stay the model's, and a
+// second instance in another process (no near cache) sees writes within the bound.
+describeLayerInfoCache(
+  'redis Cluster with a near cache',
+  ({ storageId, ttlMs }) =>
+    createRedisCache({
+      cluster: { nodes: cluster.nodes },
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      near: { maxStalenessMs: STALENESS },
+    }),
+  {
+    ttl: true,
+    durable: true,
+    shared: {
+      maxStalenessMs: STALENESS,
+      processModule: new URL('./fixtures/cluster-cache.mjs', import.meta.url),
+    },
+  },
+);
+
+describe('near cache across Cluster failovers', () => {
+  /**
+   * Holds a membership in the near cache, moves its slot to the replica with `move`, removes it
+   * through the new master with another client and checks that the near cache answers false
+   * `maxStalenessMs` later (and that it was serving the entry from memory right up to the move).
+   */
+  async function revokeAcrossFailover(
+    label: string,
+    move: (owners: { master: number; replica: number }) => Promise<void>,
+  ) {
+    const prefix = uniquePrefix(`near-cluster-${label}`);
+    const near = openNear(prefix);
+    const [repo, digest] = ['failover/repo', digestOf(7)];
+    const key = `${prefix}r:${repo}`;
+    await near.cache.add(repo, digest);
+    const owners = await ownersOf(key);
+    try {
+      // The replica has the membership: it is there on the new master after the move.
+      const replica = new Redis(owners.replica, '127.0.0.1');
+      await replica.call('READONLY');
+      await waitFor(
+        async () => (await replica.zscore(key, digest.slice(7))) !== null,
+        10_000,
+        'replication',
+      );
+      replica.disconnect();
+      await waitFor(() => near.nearHit(repo, digest), 10_000, 'a near hit before the move');
+      // Once demoted, the old master cannot authenticate to the new one: it never replays the
+      // revocation below, so no invalidation comes from it, and only the fences' check of each
+      // node's slot map can show that its entries are stale.
+      await configureNode(
+        owners.master,
+        ['masteruser', 'layercache-test-nobody'],
+        ['masterauth', 'x'],
+      );
+      await move(owners);
+      await waitFor(
+        async () => (await roleOf(owners.replica)) === 'master',
+        30_000,
+        'the replica promoted',
+      );
+      await waitFor(
+        async () => (await roleOf(owners.master)) !== 'master',
+        30_000,
+        'the old master demoted or gone',
+      );
+      // The revocation, by another client, on the new master.
+      const promoted = new Redis(owners.replica, '127.0.0.1');
+      try {
+        expect(await promoted.zrem(key, digest.slice(7))).toBe(1);
+      } finally {
+        promoted.disconnect();
+      }
+      const resolved = performance.now();
+      await sleep(STALENESS);
+      expect(await roleOf(owners.replica)).toBe('master');
+      for (let read = 0; read < 20; read += 1) {
+        const answer = await near.cache.contains(repo, digest).catch(() => false);
+        expect(answer, `${performance.now() - resolved} ms after the revocation`).toBe(false);
+      }
+      // And the near cache works again on the new topology.
+      await near.cache.add(repo, digest);
+      await waitFor(() => near.nearHit(repo, digest), 20_000, 'a near hit after the move');
+    } finally {
+      await configureNode(owners.master, ['masteruser', ''], ['masterauth', '']).catch(() => {});
+      await near.cache.close();
+    }
+  }
+
+  it('serves nothing revoked through the new master after CLUSTER FAILOVER', async () => {
+    await revokeAcrossFailover('failover', async ({ replica }) => {
+      const node = new Redis(replica, '127.0.0.1');
+      await node.call('CLUSTER', 'FAILOVER');
+      node.disconnect();
+    });
+    await cluster.waitUntilHealthy(30_000);
+  }, 120_000);
+
+  it('serves nothing revoked through the new master after CLUSTER FAILOVER TAKEOVER', async () => {
+    await revokeAcrossFailover('takeover', async ({ replica }) => {
+      const node = new Redis(replica, '127.0.0.1');
+      await node.call('CLUSTER', 'FAILOVER', 'TAKEOVER');
+      node.disconnect();
+    });
+    await cluster.waitUntilHealthy(30_000);
+  }, 120_000);
+
+  // Last: the cluster is left with a master without replica.
+  it('serves nothing revoked through the new master after its master was killed', async () => {
+    await revokeAcrossFailover('kill', async ({ master }) => {
+      const server = cluster.servers.find((candidate) => candidate.port === master);
+      await server!.kill('SIGKILL');
+    });
+  }, 120_000);
+});
