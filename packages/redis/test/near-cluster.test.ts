@@ -1,11 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { isUnavailableError } from '@layercache/core';
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, NEAR_METRICS } from '../src/index.js';
 import { keySlot } from '../src/slot.js';
 import { type RedisCluster, startRedisCluster } from '../src/testing/index.js';
-import { countingMeter, sleep } from './near-helpers.js';
+import { countingMeter, type FreezingProxy, sleep, startFreezingProxy } from './near-helpers.js';
 import { uniquePrefix, waitFor } from './servers.js';
 
 const STALENESS = 10;
@@ -173,6 +174,81 @@ describe('near cache on a Cluster', () => {
       await near.cache.close();
     }
   }, 120_000);
+});
+
+describe('near cache on a Cluster behind frozen links', () => {
+  let proxies: FreezingProxy[] = [];
+
+  afterAll(async () => {
+    for (const proxy of proxies) proxy.resume();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+  });
+
+  it('stops answering true from the near cache when a master goes silent, then recovers', async () => {
+    // Every node behind a proxy the test can freeze; ioredis reaches the nodes through them by
+    // natMap (CLUSTER SLOTS names the real addresses).
+    proxies = await Promise.all(cluster.nodes.map((node) => startFreezingProxy(node.port)));
+    const proxyPort = (index: number) => Number(new URL(proxies[index]!.url).port);
+    const natMap = Object.fromEntries(
+      cluster.nodes.map((node, index) => [
+        `${node.host}:${node.port}`,
+        { host: '127.0.0.1', port: proxyPort(index) },
+      ]),
+    );
+    const prefix = uniquePrefix('near-cluster-frozen');
+    const metrics = countingMeter();
+    const near = createRedisCache({
+      cluster: {
+        nodes: cluster.nodes.map((_, index) => ({ host: '127.0.0.1', port: proxyPort(index) })),
+        options: { natMap },
+      },
+      keyPrefix: prefix,
+      meter: metrics.meter,
+      commandTimeoutMs: 300,
+      near: { maxStalenessMs: STALENESS },
+    });
+    const other = new Cluster([...cluster.nodes]);
+    const [repo, digest] = ['frozen/repo', digestOf(3)];
+    const key = `${prefix}r:${repo}`;
+    const nearHit = async () => {
+      const before = metrics.count(NEAR_METRICS.hits);
+      const answer = await near.contains(repo, digest).catch(() => undefined);
+      return answer === true && metrics.count(NEAR_METRICS.hits) > before;
+    };
+    try {
+      await near.add(repo, digest);
+      await waitFor(nearHit, 10_000, 'a near hit');
+      const { master } = await ownersOf(key);
+      const frozen = proxies[cluster.nodes.findIndex((node) => node.port === master)]!;
+      // The store's connection and the subscriber of that master go through the proxy.
+      expect(frozen.ports().length).toBeGreaterThanOrEqual(2);
+      frozen.freeze();
+      expect(await other.zrem(key, digest.slice(7))).toBe(1);
+      await sleep(STALENESS);
+      const answer = await near.contains(repo, digest).then(
+        (value) => value,
+        (error: unknown) => error,
+      );
+      // Not false either: the read went to the frozen master (through its proxy) and timed out.
+      expect(isUnavailableError(answer), String(answer)).toBe(true);
+      frozen.resume();
+      await waitFor(
+        () =>
+          near.contains(repo, digest).then(
+            (value) => value === false,
+            () => false,
+          ),
+        10_000,
+        'a right answer after the link resumed',
+      );
+      await other.zadd(key, '+inf', digest.slice(7));
+      await waitFor(nearHit, 10_000, 'a near hit on the re-added membership');
+    } finally {
+      for (const proxy of proxies) proxy.resume();
+      await other.quit();
+      await near.close();
+    }
+  }, 60_000);
 });
 
 // The whole suite with the near cache on a Cluster: every answer must stay the model's, and a
