@@ -130,23 +130,26 @@ export function createIoredisClusterLink(
     return true;
   }
 
-  const onTopology = (what: string) => () => sync(`the Cluster ${what}`);
-  const onNode = onTopology('changed its node connections');
+  const onNode = () => sync('the Cluster changed its node connections');
   const onDown = () => reset('the Cluster connection closed');
-  const onReady = onTopology('is ready');
-  const onRefresh = () => {
-    const now = readSlotMasters(cluster);
-    if (now === slotMasters) return;
-    slotMasters = now;
-    sync('the slot map changed');
-    reset('the slot map changed');
-  };
-  cluster.on('+node', onNode);
-  cluster.on('-node', onNode);
-  cluster.on('refresh', onRefresh);
-  cluster.on('close', onDown);
-  cluster.on('reconnecting', onDown);
-  cluster.on('ready', onReady);
+  const listeners: ReadonlyArray<readonly [string, () => void]> = [
+    ['+node', onNode],
+    ['-node', onNode],
+    ['close', onDown],
+    ['reconnecting', onDown],
+    ['ready', () => sync('the Cluster is ready')],
+    [
+      'refresh',
+      () => {
+        const now = readSlotMasters(cluster);
+        if (now === slotMasters) return;
+        slotMasters = now;
+        sync('the slot map changed');
+        reset('the slot map changed');
+      },
+    ],
+  ];
+  for (const [event, listener] of listeners) cluster.on(event, listener);
   if (cluster.status === 'ready') sync('tracking starts');
 
   const link: TrackingLink = {
@@ -166,12 +169,7 @@ export function createIoredisClusterLink(
     async close() {
       if (closed) return;
       closed = true;
-      cluster.off('+node', onNode);
-      cluster.off('-node', onNode);
-      cluster.off('refresh', onRefresh);
-      cluster.off('close', onDown);
-      cluster.off('reconnecting', onDown);
-      cluster.off('ready', onReady);
+      for (const [event, listener] of listeners) cluster.off(event, listener);
       events.reset('closed');
       const closing = [...links.values()].map((nodeLink) => nodeLink.close());
       links.clear();
