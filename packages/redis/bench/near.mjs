@@ -122,7 +122,7 @@ for (const [name, mix] of Object.entries(MIXES)) {
   const near = best['layercache redis (near)'];
   console.log(`mix "${name}" (c=${CONCURRENCY}, best of ${ROUNDS}):`);
   for (const [label, rate] of Object.entries(best)) {
-    console.log(`  ${label.padEnd(26)} ${Math.round(rate).toString().padStart(9)} ops/s`);
+    console.log(`  ${label.padEnd(32)} ${Math.round(rate).toString().padStart(9)} ops/s`);
   }
   console.log(
     `  near ÷ lru ${(near / best['layercache lru']).toFixed(2)}, ` +
