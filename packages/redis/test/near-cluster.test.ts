@@ -1,3 +1,4 @@
+import type { LayerInfoCache } from '@layercache/core';
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +160,39 @@ describe('near cache on a Cluster', () => {
       await near.cache.close();
     }
   }, 120_000);
+});
+
+describe('near cache on a borrowed Cluster client', () => {
+  it('shares one tracking link between two caches and leaves the client open', async () => {
+    const client = new Cluster([...cluster.nodes]);
+    const other = new Cluster([...cluster.nodes]);
+    const prefix = uniquePrefix('near-cluster-borrowed');
+    const metrics = [countingMeter(), countingMeter()];
+    const [one, two] = metrics.map(({ meter }) =>
+      createRedisCache({ client, keyPrefix: prefix, meter, near: { maxStalenessMs: STALENESS } }),
+    ) as [LayerInfoCache, LayerInfoCache];
+    const [repo, digest] = ['borrowed/repo', digestOf(5)];
+    try {
+      await one.add(repo, digest);
+      await waitFor(() => nearHitCheck(one, metrics[0]!)(repo, digest), 10_000, 'a hit in one');
+      await waitFor(() => nearHitCheck(two, metrics[1]!)(repo, digest), 10_000, 'a hit in two');
+      await one.close();
+      // The link stays for the cache still open: it keeps answering from memory, and sees a
+      // revocation by another client.
+      await waitFor(() => nearHitCheck(two, metrics[1]!)(repo, digest), 10_000, 'a hit in two');
+      expect(await other.zrem(`${prefix}r:${repo}`, digest.slice(7))).toBe(1);
+      await sleep(STALENESS);
+      expect(await two.contains(repo, digest)).toBe(false);
+      await two.close();
+      expect(client.status).toBe('ready');
+      expect(await client.exists(`${prefix}r:${repo}`)).toBe(0);
+    } finally {
+      await one.close();
+      await two.close();
+      await other.quit();
+      await client.quit();
+    }
+  }, 60_000);
 });
 
 describe('near cache on a Cluster behind frozen links', () => {
