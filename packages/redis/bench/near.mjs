@@ -2,7 +2,11 @@
 // without `near` and raw ioredis (auto-pipelined ZSCORE/ZADD/GET/SET), best of three rounds:
 //
 //   pnpm --filter @layercache/redis build && pnpm --filter @layercache/lru build
-//   node packages/redis/bench/near.mjs redis://127.0.0.1:PORT
+//   node packages/redis/bench/near.mjs redis://127.0.0.1:PORT [--cluster]
+//
+// With --cluster, a throwaway Redis Cluster (3 masters, no replicas, from src/testing) is started
+// and the near cache on it is measured too, as "layercache redis Cluster (near)" (a row for the
+// Cluster without near beside it); it is stopped at the end.
 //
 // Mixes over a warm set of 1 000 memberships in 100 repositories (and their metas):
 // - "hits": 100% contains of the warm set;
@@ -14,9 +18,13 @@
 import { Redis } from 'ioredis';
 import { createLruCache } from '../../lru/dist/index.js';
 import { createRedisCache } from '../dist/index.js';
+import { startRedisCluster } from '../dist/testing/index.js';
 
 const url = process.argv[2];
-if (!url) throw new Error('usage: node near.mjs redis://host:port');
+if (!url) throw new Error('usage: node near.mjs redis://host:port [--cluster]');
+const cluster = process.argv.includes('--cluster')
+  ? await startRedisCluster({ replicasPerMaster: 0 })
+  : undefined;
 const CONCURRENCY = 64;
 const OPS = 300_000;
 const ROUNDS = 3;
@@ -72,6 +80,19 @@ const subjects = {
     near: { max: 100_000 },
   }),
   'layercache redis': createRedisCache({ url, keyPrefix: `${prefix}p:` }),
+  ...(cluster === undefined
+    ? {}
+    : {
+        'layercache redis Cluster (near)': createRedisCache({
+          cluster: { nodes: cluster.nodes },
+          keyPrefix: `${prefix}cn:`,
+          near: { max: 100_000 },
+        }),
+        'layercache redis Cluster': createRedisCache({
+          cluster: { nodes: cluster.nodes },
+          keyPrefix: `${prefix}c:`,
+        }),
+      }),
   'raw ioredis': {
     add: (repo, d) => raw.zadd(rawKey(repo), '+inf', d),
     contains: async (repo, d) => (await raw.zscore(rawKey(repo), d)) !== null,
@@ -101,15 +122,24 @@ for (const [name, mix] of Object.entries(MIXES)) {
   const near = best['layercache redis (near)'];
   console.log(`mix "${name}" (c=${CONCURRENCY}, best of ${ROUNDS}):`);
   for (const [label, rate] of Object.entries(best)) {
-    console.log(`  ${label.padEnd(26)} ${Math.round(rate).toString().padStart(9)} ops/s`);
+    console.log(`  ${label.padEnd(32)} ${Math.round(rate).toString().padStart(9)} ops/s`);
   }
   console.log(
     `  near ÷ lru ${(near / best['layercache lru']).toFixed(2)}, ` +
       `near ÷ raw ioredis ${(near / best['raw ioredis']).toFixed(2)}`,
   );
+  const clusterNear = best['layercache redis Cluster (near)'];
+  if (clusterNear !== undefined) {
+    console.log(
+      `  Cluster near ÷ lru ${(clusterNear / best['layercache lru']).toFixed(2)}, ` +
+        `Cluster near ÷ raw ioredis ${(clusterNear / best['raw ioredis']).toFixed(2)}`,
+    );
+  }
 }
 await subjects['layercache redis (near)'].clear();
 await subjects['layercache redis'].clear();
+await subjects['layercache redis Cluster (near)']?.clear();
+await subjects['layercache redis Cluster']?.clear();
 for (const key of await raw.keys(`${prefix}raw:*`)) await raw.del(key);
 await Promise.all(
   Object.values(subjects)
@@ -117,3 +147,4 @@ await Promise.all(
     .map((subject) => subject.close()),
 );
 await raw.quit();
+await cluster?.stop();

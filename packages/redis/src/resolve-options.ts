@@ -9,7 +9,7 @@ import {
   optionalString,
   readOptions,
 } from '@layercache/core';
-import { libraryOf, nodeRedisKind } from './clients.js';
+import { libraryOf } from './clients.js';
 import { checkClient, checkCluster, checkRedis } from './ioredis/check.js';
 import { isCluster } from './ioredis/client.js';
 import { type ResolvedNearOptions, resolveNearOptions } from './near/options.js';
@@ -117,7 +117,9 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
   }
   const meter = optionalMeter(FACTORY, 'meter', options.meter);
   const near =
-    options.near === undefined ? undefined : resolveNear(options.near, library, cluster, client);
+    options.near === undefined
+      ? undefined
+      : resolveNear(options.near, library, cluster, client, keyPrefix ?? DEFAULT_KEY_PREFIX);
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
@@ -132,7 +134,7 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
 
 /**
  * Why `near` is refused where it is: its tracking link (src/near/ioredis-link.ts) is written for
- * ioredis, and a Cluster would need tracking on every master.
+ * ioredis.
  */
 export const NEAR_NODE_REDIS_REFUSAL =
   'is not available with the node-redis driver yet (its CLIENT TRACKING link is written for ' +
@@ -143,15 +145,11 @@ function resolveNear(
   library: 'ioredis' | 'node-redis',
   cluster: unknown,
   client: unknown,
+  keyPrefix: string,
 ): ResolvedNearOptions {
-  if (library === 'node-redis') {
-    const onCluster =
-      cluster !== undefined ||
-      (client !== undefined && nodeRedisKind(client as object) === 'cluster');
-    // The Cluster refusal first, as on ioredis: it is the one that holds whatever the library.
-    if (!onCluster) fail('near', NEAR_NODE_REDIS_REFUSAL);
-  }
+  if (library === 'node-redis') fail('near', NEAR_NODE_REDIS_REFUSAL);
   return resolveNearOptions(FACTORY, near, {
     cluster: cluster !== undefined || (client !== undefined && isCluster(client as never)),
+    keyPrefix,
   });
 }

@@ -1,5 +1,6 @@
 import type { AdapterOptions, LayerInfoStore } from '@layercache/core';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { createIoredisClusterLink } from './cluster-link.js';
 import { createIoredisLink } from './ioredis-link.js';
 import type {
   NearReads,
@@ -18,7 +19,7 @@ export { type NearCacheOptions, type ResolvedNearOptions, resolveNearOptions } f
 /** What `createRedisCache` hands over when `near` is set. */
 export interface NearSetup {
   readonly near: ResolvedNearOptions;
-  /** The connection's tracking link (the driver's; never on a Cluster, refused by options). */
+  /** The connection's tracking link (the driver's). */
   readonly tracking: (options: TrackingLinkOptions) => TrackingLinkFactory;
   readonly keys: { membership(repo: string): string; meta(digest: string): string };
   readonly keyPrefix: string;
@@ -40,22 +41,34 @@ export function sharedIoredisLink(
   client: Redis,
   options: TrackingLinkOptions,
 ): TrackingLinkFactory {
+  return sharedLink(client, (events) => createIoredisLink(client, events, options));
+}
+
+/** The tracking links of an ioredis Cluster's masters (cluster-link.ts), shared likewise. */
+export function sharedIoredisClusterLink(
+  client: Cluster,
+  options: TrackingLinkOptions,
+): TrackingLinkFactory {
+  return sharedLink(client, (events) => createIoredisClusterLink(client, events, options));
+}
+
+/** One link per client, opened by the first near cache on it and closed by the last one. */
+function sharedLink(
+  client: object,
+  create: (events: TrackingEvents) => TrackingLink,
+): TrackingLinkFactory {
   return (events) => {
     let shared = links.get(client);
     if (shared === undefined) {
       const listeners = new Set<TrackingEvents>();
-      const link = createIoredisLink(
-        client,
-        {
-          invalidate: (keys) => {
-            for (const listener of listeners) listener.invalidate(keys);
-          },
-          reset: (reason) => {
-            for (const listener of listeners) listener.reset(reason);
-          },
+      const link = create({
+        invalidate: (keys) => {
+          for (const listener of listeners) listener.invalidate(keys);
         },
-        options,
-      );
+        reset: (reason) => {
+          for (const listener of listeners) listener.reset(reason);
+        },
+      });
       shared = { link, listeners };
       links.set(client, shared);
     }

@@ -12,6 +12,20 @@ export interface IoredisLinkOptions {
   readonly probePrefix: string;
   /** Any command of the link not answered within this is a failure. */
   readonly timeoutMs: number;
+  /**
+   * The probe key of a set-up (default: a fresh key under `probePrefix`). On a Cluster node it
+   * must live in a slot the node serves, or the node answers MOVED; `undefined`: none can be
+   * named now, the set-up fails and is retried.
+   */
+  readonly probeKey?: () => string | undefined;
+  /**
+   * What the server says of the topology, read on the store's connection at set-up and with
+   * every fence (a Cluster node's slot map): a fence whose answer differs from the set-up's, or
+   * that rejects, fails and resets (see cluster-link.ts).
+   */
+  readonly view?: (client: Redis) => Promise<string>;
+  /** Options of the subscriber over those of `client` (a Cluster node's: reconnect). */
+  readonly subscriberOptions?: object;
 }
 
 /**
@@ -39,6 +53,7 @@ export function createIoredisLink(
     autoResubscribe: false,
     enableAutoPipelining: false,
     lazyConnect: false,
+    ...options.subscriberOptions,
   } as object);
   let closed = false;
   let ready = false;
@@ -51,6 +66,8 @@ export function createIoredisLink(
   let again = false;
   let retry: NodeJS.Timeout | undefined;
   let retryMs = RETRY_MS;
+  // The topology as the server saw it when tracking was confirmed (`options.view`).
+  let baseline: string | undefined;
   const probes = new Map<string, () => void>();
 
   function reset(reason: string): void {
@@ -110,22 +127,29 @@ export function createIoredisLink(
     if (ready) reset('tracking re-established');
     const at = generation;
     const id = subscriberId;
-    const probe = `${options.probePrefix}${Math.random().toString(36).slice(2)}`;
+    const probe =
+      options.probeKey === undefined
+        ? `${options.probePrefix}${Math.random().toString(36).slice(2)}`
+        : options.probeKey();
     try {
+      if (probe === undefined) throw new Error('no probe key in a slot of this node');
       await within(client.call('CLIENT', 'TRACKING', 'off'));
       await within(client.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id)));
       const seen = new Promise<void>((resolve) => probes.set(probe, resolve));
       await within(client.get(probe));
       await within(client.set(probe, '1', 'PX', 10_000));
       await within(seen);
+      // Read after the probe: a topology change before it is caught by the first fence.
+      const view = options.view === undefined ? undefined : await within(options.view(client));
       if (at === generation && !closed) {
+        baseline = view;
         ready = true;
         retryMs = RETRY_MS;
       }
     } catch {
       if (at === generation) later();
     } finally {
-      probes.delete(probe);
+      if (probe !== undefined) probes.delete(probe);
     }
   }
 
@@ -176,20 +200,30 @@ export function createIoredisLink(
       const at = generation;
       const id = subscriberId;
       let info: unknown;
+      let view: string | undefined;
       try {
-        [info] = await within(
-          Promise.all([client.call('CLIENT', 'TRACKINGINFO'), subscriber.ping()]),
+        [info, view] = await within(
+          Promise.all([
+            client.call('CLIENT', 'TRACKINGINFO'),
+            options.view?.(client),
+            subscriber.ping(),
+          ]),
         );
       } catch {
         return false;
       }
       if (at !== generation) return false;
       const { flags, redirect } = readTrackingInfo(info);
-      if (flags.includes('on') && !flags.includes('broken_redirect') && redirect === id) {
-        return true;
-      }
-      // Tracking is off or points elsewhere: invalidations may have been lost; start again.
-      reset(`tracking is not on as set up (flags ${flags.join(',')})`);
+      const tracking =
+        flags.includes('on') && !flags.includes('broken_redirect') && redirect === id;
+      if (tracking && view === baseline) return true;
+      // Tracking is off or points elsewhere, or the topology changed: invalidations may have
+      // been lost (or will be sent by a node we do not track); start again.
+      reset(
+        tracking
+          ? 'the topology changed'
+          : `tracking is not on as set up (flags ${flags.join(',')})`,
+      );
       void establish();
       return false;
     },
