@@ -26,6 +26,19 @@ const specs: readonly NpmProjectSpec[] = [
   { name: 'cjs-ioredis6', type: 'commonjs', ioredis: '^6.0.0', betterSqlite3Types: false },
 ];
 
+/**
+ * Type errors inside another package's own `.d.ts` that any strict project without `skipLibCheck`
+ * gets from that package alone, with or without ours: ioredis 6.1.0 ships declarations that import
+ * the untyped `redis-errors` (TS7016). Set aside by exact file and code, and printed; anything else
+ * in any file still fails the check.
+ */
+const THIRD_PARTY_DEFECTS: readonly RegExp[] = [
+  /^node_modules\/ioredis\/built\/errors\/\w+\.d\.ts$/,
+];
+const isThirdPartyDefect = (d: Diagnostic) =>
+  d.text.includes("error TS7016: Could not find a declaration file for module 'redis-errors'") &&
+  THIRD_PARTY_DEFECTS.some((file) => file.test(d.file));
+
 /** Only resolved, never loaded: it needs vitest and fast-check (see fixtures/smoke.mjs). */
 const resolveOnly = ['@layercache/core/conformance'];
 
@@ -125,8 +138,14 @@ for (const spec of specs)
     it(`compiles every published .d.ts under tsc --strict ${types} @types/better-sqlite3`, async ({
       expect,
     }) => {
-      const found = await diagnostics(project(spec));
-      expect(found.filter((d) => !d.file.startsWith('readme/')).map((d) => d.text)).toEqual([]);
+      const found = (await diagnostics(project(spec))).filter((d) => !d.file.startsWith('readme/'));
+      const theirs = found.filter(isThirdPartyDefect);
+      if (theirs.length > 0) {
+        console.info(
+          `package-check: set aside, not ours:\n${theirs.map((d) => d.text).join('\n')}`,
+        );
+      }
+      expect(found.filter((d) => !isThirdPartyDefect(d)).map((d) => d.text)).toEqual([]);
     });
 
     it(`loads every entry point from a "type": "${spec.type}" .js file, and a real call works`, async ({
