@@ -40,22 +40,29 @@ export function sharedIoredisLink(
   client: Redis,
   options: TrackingLinkOptions,
 ): TrackingLinkFactory {
+  return sharedLink(client, (events) => createIoredisLink(client, events, options));
+}
+
+/**
+ * The tracking link `create` opens for `client`, shared by the near caches on that client,
+ * whatever its library.
+ */
+export function sharedLink(
+  client: object,
+  create: (events: TrackingEvents) => TrackingLink,
+): TrackingLinkFactory {
   return (events) => {
     let shared = links.get(client);
     if (shared === undefined) {
       const listeners = new Set<TrackingEvents>();
-      const link = createIoredisLink(
-        client,
-        {
-          invalidate: (keys) => {
-            for (const listener of listeners) listener.invalidate(keys);
-          },
-          reset: (reason) => {
-            for (const listener of listeners) listener.reset(reason);
-          },
+      const link = create({
+        invalidate: (keys) => {
+          for (const listener of listeners) listener.invalidate(keys);
         },
-        options,
-      );
+        reset: (reason) => {
+          for (const listener of listeners) listener.reset(reason);
+        },
+      });
       shared = { link, listeners };
       links.set(client, shared);
     }

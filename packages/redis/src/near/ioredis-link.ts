@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { TrackingEvents, TrackingLink } from './link.js';
+import { readTrackingInfo } from './tracking-info.js';
 
 /** The Pub/Sub channel Redis publishes invalidations on in redirect mode (RESP2). */
 const CHANNEL = '__redis__:invalidate';
@@ -207,23 +208,4 @@ export function createIoredisLink(
       await within(subscriber.quit()).catch(() => subscriber.disconnect());
     },
   };
-}
-
-/** `CLIENT TRACKINGINFO` as a flat array (RESP2, ioredis' default) or a map (RESP3 types). */
-function readTrackingInfo(info: unknown): { flags: string[]; redirect: number | undefined } {
-  let fields: Record<string, unknown> = {};
-  if (Array.isArray(info)) {
-    for (let index = 0; index + 1 < info.length; index += 2) {
-      fields[String(info[index])] = info[index + 1];
-    }
-  } else if (info instanceof Map) {
-    fields = Object.fromEntries(info);
-  } else if (typeof info === 'object' && info !== null) {
-    fields = info as Record<string, unknown>;
-  }
-  // RESP3 reply types give the flags as a Set.
-  const flags =
-    Array.isArray(fields.flags) || fields.flags instanceof Set ? [...fields.flags].map(String) : [];
-  const redirect = fields.redirect === undefined ? undefined : Number(fields.redirect);
-  return { flags, redirect };
 }
