@@ -134,9 +134,15 @@ export function createNodeRedisLink(
         socket: { ...client.options?.socket, reconnectStrategy: false },
       });
       const created = connection;
-      // Failures surface as fences that do not complete; the store names the client's errors.
-      created.on('error', () => drop(created));
-      created.on('end', () => drop(created));
+      // Any failure ends this subscriber (it does not reconnect); a new one is opened later.
+      // The store names the client's own errors; these surface as fences that do not complete.
+      const lost = () => {
+        const current = subscriber?.connection === created;
+        drop(created);
+        if (current) later();
+      };
+      created.on('error', lost);
+      created.on('end', lost);
       await within(created.connect());
       // Asked before subscribing: in Pub/Sub mode (RESP2) only PING and (un)subscribe run.
       const id = Number(await within(created.sendCommand(['CLIENT', 'ID'])));

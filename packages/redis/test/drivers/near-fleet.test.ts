@@ -3,9 +3,14 @@ import { isUnavailableError, type LayerInfoCache } from '@layercache/core';
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisCache, NEAR_METRICS } from '../src/index.js';
-import { countingMeter, type FreezingProxy, sleep, startFreezingProxy } from './near-helpers.js';
-import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from './servers.js';
+import { NEAR_METRICS } from '../../src/index.js';
+import { countingMeter, type FreezingProxy, sleep, startFreezingProxy } from '../near-helpers.js';
+import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from '../servers.js';
+import { driver, ownedCache } from './fixture.js';
+
+// The staleness bound on this run's client library (fixture.ts): across processes, behind a
+// frozen link, and against a read that races an invalidation. `direct` is an ioredis connection
+// of the test's own, used only to change Redis behind the caches' backs.
 
 const STALENESS = 10;
 const digestOf = (index: number) => `sha256:${index.toString(16).padStart(64, '0')}`;
@@ -15,6 +20,7 @@ let redis: StandaloneRedis;
 beforeAll(async () => {
   redis = await standaloneRedis();
   process.env.LAYERCACHE_TEST_REDIS_URL = redis.url;
+  process.env.LAYERCACHE_TEST_REDIS_DRIVER = driver;
 }, 30_000);
 
 afterAll(async () => {
@@ -25,18 +31,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
-describe('near cache across processes', () => {
+describe(`${driver}: near cache across processes`, () => {
   it('never answers true maxStalenessMs after another process removed the membership', async () => {
     const prefix = uniquePrefix('near-fleet');
     const metrics = countingMeter();
-    const near = createRedisCache({
+    const near = ownedCache({
       url: redis.url,
       keyPrefix: prefix,
       meter: metrics.meter,
       near: { maxStalenessMs: STALENESS },
     });
-    const child: ChildProcess = fork(new URL('./fixtures/revoker.mjs', import.meta.url), {
-      env: { ...process.env, NEAR_TEST_URL: redis.url, NEAR_TEST_PREFIX: prefix },
+    const child: ChildProcess = fork(new URL('../fixtures/revoker.mjs', import.meta.url), {
+      env: {
+        ...process.env,
+        NEAR_TEST_URL: redis.url,
+        NEAR_TEST_PREFIX: prefix,
+        NEAR_TEST_DRIVER: driver,
+      },
     });
     const replies: unknown[] = [];
     let wake: (() => void) | undefined;
@@ -100,7 +111,7 @@ describe('near cache across processes', () => {
   }, 60_000);
 });
 
-describe('near cache behind a frozen link', () => {
+describe(`${driver}: near cache behind a frozen link`, () => {
   let proxy: FreezingProxy;
   let direct: Redis;
 
@@ -119,7 +130,7 @@ describe('near cache behind a frozen link', () => {
     const prefix = uniquePrefix('near-frozen');
     const digest = digestOf(1);
     const metrics = countingMeter();
-    const near: LayerInfoCache = createRedisCache({
+    const near: LayerInfoCache = ownedCache({
       url: proxy.url,
       keyPrefix: prefix,
       commandTimeoutMs: 300,
@@ -168,7 +179,7 @@ describe('near cache behind a frozen link', () => {
   }, 30_000);
 });
 
-describe('near cache and a read that races an invalidation', () => {
+describe(`${driver}: near cache and a read that races an invalidation`, () => {
   let proxy: FreezingProxy;
   let direct: Redis;
 
@@ -187,7 +198,7 @@ describe('near cache and a read that races an invalidation', () => {
     const prefix = uniquePrefix('near-race');
     const digest = digestOf(2);
     const metrics = countingMeter();
-    const near = createRedisCache({
+    const near = ownedCache({
       url: proxy.url,
       keyPrefix: prefix,
       meter: metrics.meter,
@@ -256,9 +267,9 @@ describe('near cache and a read that races an invalidation', () => {
 // The whole suite with the near cache on: every answer must stay the model's, and a second
 // instance (another client, or another process without a near cache) sees writes within the bound.
 describeLayerInfoCache(
-  'redis standalone with a near cache',
+  `${driver}: standalone with a near cache`,
   ({ storageId, ttlMs }) =>
-    createRedisCache({
+    ownedCache({
       url: redis.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
@@ -269,7 +280,7 @@ describeLayerInfoCache(
     durable: true,
     shared: {
       maxStalenessMs: STALENESS,
-      processModule: new URL('./fixtures/shared-cache.mjs', import.meta.url),
+      processModule: new URL('../fixtures/shared-cache.mjs', import.meta.url),
     },
   },
 );

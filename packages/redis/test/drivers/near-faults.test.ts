@@ -1,11 +1,12 @@
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { afterAll, beforeAll } from 'vitest';
-import { createRedisCache } from '../src/index.js';
-import { type RedisServer, sendRedisCommand, startRedisServer } from '../src/testing/index.js';
-import { waitFor } from './servers.js';
+import { type RedisServer, sendRedisCommand, startRedisServer } from '../../src/testing/index.js';
+import { waitFor } from '../servers.js';
+import { driver, ownedCache } from './fixture.js';
 
-// The suite's `faults` and cross-process `shared` checks with the near cache on (see
-// conformance-faults.test.ts for the two faults). Each configuration has a server of its own.
+// The suite's `faults` and cross-process `shared` checks with the near cache on, on this run's
+// client library (see conformance-faults.test.ts for the two faults). Each configuration has a
+// server of its own.
 //
 // - Frozen: SIGSTOP, the way a server stuck in a fork, a swap storm or a paused VM looks to its
 //   clients — connected, silent. SIGCONT heals it with its data.
@@ -36,6 +37,7 @@ beforeAll(async () => {
   ]);
   // The other process of the shared checks reaches the frozen server through this.
   process.env.LAYERCACHE_TEST_REDIS_URL = frozen.url;
+  process.env.LAYERCACHE_TEST_REDIS_DRIVER = driver;
 }, 30_000);
 
 afterAll(async () => {
@@ -63,9 +65,9 @@ async function restartLoaded(server: RedisServer): Promise<void> {
 }
 
 describeLayerInfoCache(
-  'redis standalone with a near cache, server frozen (SIGSTOP)',
+  `${driver}: standalone with a near cache, server frozen (SIGSTOP)`,
   ({ storageId, ttlMs }) =>
-    createRedisCache({
+    ownedCache({
       url: frozen.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
@@ -83,15 +85,15 @@ describeLayerInfoCache(
     },
     shared: {
       maxStalenessMs: MAX_STALENESS_MS,
-      processModule: new URL('./fixtures/shared-cache.mjs', import.meta.url),
+      processModule: new URL('../fixtures/shared-cache.mjs', import.meta.url),
     },
   },
 );
 
 describeLayerInfoCache(
-  'redis standalone with a near cache, server stopped and restarted (append-only file)',
+  `${driver}: standalone with a near cache, server stopped and restarted (append-only file)`,
   ({ storageId, ttlMs }) =>
-    createRedisCache({
+    ownedCache({
       url: stopped.url,
       keyPrefix: `${storageId}:`,
       ttlMs,
