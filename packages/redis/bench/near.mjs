@@ -1,5 +1,6 @@
 // Near cache throughput at concurrency 64, side by side with the lru adapter, the Redis adapter
-// without `near` and raw ioredis (auto-pipelined ZSCORE/ZADD/GET/SET), best of three rounds:
+// without `near` and the raw clients (auto-pipelined ioredis, node-redis with its per-command
+// timers off: ZSCORE/ZADD/GET/SET), on each client library, best of three rounds:
 //
 //   pnpm --filter @layercache/redis build && pnpm --filter @layercache/lru build
 //   node packages/redis/bench/near.mjs redis://127.0.0.1:PORT
@@ -12,6 +13,7 @@
 // Only keys under a fresh prefix are written, and deleted at the end.
 
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { createLruCache } from '../../lru/dist/index.js';
 import { createRedisCache } from '../dist/index.js';
 
@@ -62,26 +64,43 @@ async function measure(subject, mix) {
 }
 
 const prefix = `near-bench-${process.pid}:`;
-const raw = new Redis(url, { enableAutoPipelining: true });
 const rawKey = (k) => `${prefix}raw:${k}`;
-const subjects = {
-  'layercache lru': createLruCache({ max: 100_000 }),
-  'layercache redis (near)': createRedisCache({
-    url,
-    keyPrefix: `${prefix}n:`,
-    near: { max: 100_000 },
-  }),
-  'layercache redis': createRedisCache({ url, keyPrefix: `${prefix}p:` }),
+const ioredis = new Redis(url, { enableAutoPipelining: true });
+// As the cache's owned node-redis clients: node-redis' 5 s timer per command costs throughput.
+const nodeRedis = createClient({ url, commandOptions: { timeout: 0 } });
+await nodeRedis.connect();
+const rawClients = {
   'raw ioredis': {
-    add: (repo, d) => raw.zadd(rawKey(repo), '+inf', d),
-    contains: async (repo, d) => (await raw.zscore(rawKey(repo), d)) !== null,
+    add: (repo, d) => ioredis.zadd(rawKey(repo), '+inf', d),
+    contains: async (repo, d) => (await ioredis.zscore(rawKey(repo), d)) !== null,
     meta: async (d) => {
-      const value = await raw.get(rawKey(d));
+      const value = await ioredis.get(rawKey(d));
       return value === null ? undefined : JSON.parse(value);
     },
-    setMeta: (d, m) => raw.set(rawKey(d), JSON.stringify(m)),
+    setMeta: (d, m) => ioredis.set(rawKey(d), JSON.stringify(m)),
+  },
+  'raw node-redis': {
+    add: (repo, d) => nodeRedis.zAdd(rawKey(repo), { score: Number.POSITIVE_INFINITY, value: d }),
+    contains: async (repo, d) => (await nodeRedis.zScore(rawKey(repo), d)) !== null,
+    meta: async (d) => {
+      const value = await nodeRedis.get(rawKey(d));
+      return value === null ? undefined : JSON.parse(value);
+    },
+    setMeta: (d, m) => nodeRedis.set(rawKey(d), JSON.stringify(m)),
   },
 };
+const LIBRARIES = ['ioredis', 'node-redis'];
+const caches = {};
+for (const driver of LIBRARIES) {
+  caches[`redis ${driver} (near)`] = createRedisCache({
+    url,
+    driver,
+    keyPrefix: `${prefix}${driver}:n:`,
+    near: { max: 100_000 },
+  });
+  caches[`redis ${driver}`] = createRedisCache({ url, driver, keyPrefix: `${prefix}${driver}:p:` });
+}
+const subjects = { 'layercache lru': createLruCache({ max: 100_000 }), ...caches, ...rawClients };
 for (const subject of Object.values(subjects)) {
   for (let i = 0; i < WARM; i += 1) {
     await subject.add(repoOf(i), digest(i));
@@ -98,22 +117,20 @@ for (const [name, mix] of Object.entries(MIXES)) {
       best[label] = Math.max(best[label] ?? 0, await measure(subject, mix));
     }
   }
-  const near = best['layercache redis (near)'];
   console.log(`mix "${name}" (c=${CONCURRENCY}, best of ${ROUNDS}):`);
   for (const [label, rate] of Object.entries(best)) {
     console.log(`  ${label.padEnd(26)} ${Math.round(rate).toString().padStart(9)} ops/s`);
   }
-  console.log(
-    `  near ÷ lru ${(near / best['layercache lru']).toFixed(2)}, ` +
-      `near ÷ raw ioredis ${(near / best['raw ioredis']).toFixed(2)}`,
-  );
+  for (const driver of LIBRARIES) {
+    const near = best[`redis ${driver} (near)`];
+    console.log(
+      `  ${driver} near ÷ lru ${(near / best['layercache lru']).toFixed(2)}, ` +
+        `near ÷ raw ${driver} ${(near / best[`raw ${driver}`]).toFixed(2)}`,
+    );
+  }
 }
-await subjects['layercache redis (near)'].clear();
-await subjects['layercache redis'].clear();
-for (const key of await raw.keys(`${prefix}raw:*`)) await raw.del(key);
-await Promise.all(
-  Object.values(subjects)
-    .filter((subject) => typeof subject.close === 'function')
-    .map((subject) => subject.close()),
-);
-await raw.quit();
+for (const cache of Object.values(caches)) await cache.clear();
+for (const key of await ioredis.keys(`${prefix}raw:*`)) await ioredis.del(key);
+await Promise.all(Object.values(caches).map((cache) => cache.close()));
+await ioredis.quit();
+await nodeRedis.close();
