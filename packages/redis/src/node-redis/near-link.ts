@@ -59,7 +59,8 @@ export function createNodeRedisLink(
   // Bumped by every reset: an answer that arrives in a later generation proves nothing.
   let generation = 0;
   let subscriber: { readonly connection: Subscriber; readonly id: number } | undefined;
-  let opening = false;
+  // The subscriber connection being opened, destroyed if the link closes meanwhile.
+  let opening: Subscriber | undefined;
   // The store connection's socket tracking was confirmed on (node-redis' socketEpoch).
   let trackedSocket: number | undefined;
   let establishing = false;
@@ -120,11 +121,10 @@ export function createNodeRedisLink(
 
   /** Opens a subscriber connection, then sets tracking up into it. */
   async function open(): Promise<void> {
-    if (closed || opening || subscriber !== undefined) return;
-    opening = true;
+    if (closed || opening !== undefined || subscriber !== undefined) return;
     let connection: Subscriber | undefined;
     try {
-      connection = client.duplicate({
+      connection = opening = client.duplicate({
         RESP: 2,
         // RESP3-only features of a borrowed client would make a RESP2 duplicate throw.
         clientSideCache: undefined,
@@ -157,7 +157,7 @@ export function createNodeRedisLink(
       later();
       return;
     } finally {
-      opening = false;
+      opening = undefined;
     }
     await establish();
   }
@@ -212,14 +212,17 @@ export function createNodeRedisLink(
     }
   }
 
-  // Every way node-redis reports the store connection lost; the commands in flight on it were
-  // rejected, and those not yet written go out on the next socket, where tracking is off.
+  // Every way node-redis reports the store connection lost, each emitted as the socket goes,
+  // before anything of the next one is read: `reconnecting` (it retries), `terminated` (it gave
+  // up), `end` (closed). The commands in flight on it were rejected; those not yet written go out
+  // on the next socket, where tracking is off. Not `error`: the watch (watch.ts) tells from the
+  // number of `error` listeners whether a borrowed client's owner has one of their own.
   const onLost = () => {
     reset('connection closed');
     void establish();
   };
   const onReady = () => void (subscriber === undefined ? open() : establish());
-  const lost = ['error', 'end', 'reconnecting'];
+  const lost = ['reconnecting', 'terminated', 'end'];
   for (const event of lost) client.on(event, onLost);
   client.on('ready', onReady);
   void open();
@@ -270,6 +273,7 @@ export function createNodeRedisLink(
       const connection = subscriber?.connection;
       subscriber = undefined;
       drop(connection);
+      drop(opening);
     },
   };
 }
