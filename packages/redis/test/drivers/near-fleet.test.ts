@@ -27,6 +27,17 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** The client ports of the connections in Pub/Sub mode (the near caches' subscribers). */
+async function subscriberPorts(direct: Redis): Promise<Set<number>> {
+  const list = String(await direct.client('LIST'));
+  return new Set(
+    list
+      .split('\n')
+      .filter((line) => line.includes('sub=1'))
+      .map((line) => Number(/addr=[^ ]*:(\d+)/.exec(line)?.[1])),
+  );
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
@@ -177,6 +188,57 @@ describe(`${driver}: near cache behind a frozen link`, () => {
       await near.close();
     }
   }, 30_000);
+
+  it('stops answering from the near cache when only the invalidation connection goes silent', async () => {
+    const prefix = uniquePrefix('near-silent-subscriber');
+    const digest = digestOf(3);
+    const metrics = countingMeter();
+    const near = ownedCache({
+      url: proxy.url,
+      keyPrefix: prefix,
+      meter: metrics.meter,
+      near: { maxStalenessMs: STALENESS },
+    });
+    try {
+      await near.add('silent/repo', digest);
+      await waitFor(
+        async () => {
+          const before = metrics.count(NEAR_METRICS.hits);
+          await near.contains('silent/repo', digest);
+          return metrics.count(NEAR_METRICS.hits) > before;
+        },
+        5000,
+        'a near hit',
+      );
+      // The store's connection still answers, so TRACKINGINFO alone would call the link fine:
+      // the invalidation below is held on the way to the subscriber, and only the fence's PING
+      // on that connection shows it is late.
+      const subscribers = await subscriberPorts(direct);
+      const held = proxy.ports().filter((port) => subscribers.has(port));
+      expect(held.length).toBe(1);
+      proxy.holdReplies((port) => held.includes(port));
+      expect(await direct.zrem(`${prefix}r:silent/repo`, digest.slice(7))).toBe(1);
+      await sleep(STALENESS);
+      for (let index = 0; index < 20; index += 1) {
+        expect(await near.contains('silent/repo', digest), `read ${index}`).toBe(false);
+        await sleep(1);
+      }
+      proxy.resume();
+      await near.add('silent/repo', digest);
+      await waitFor(
+        async () => {
+          const before = metrics.count(NEAR_METRICS.hits);
+          await near.contains('silent/repo', digest);
+          return metrics.count(NEAR_METRICS.hits) > before;
+        },
+        5000,
+        'near hits again after the link resumed',
+      );
+    } finally {
+      proxy.resume();
+      await near.close();
+    }
+  }, 30_000);
 });
 
 describe(`${driver}: near cache and a read that races an invalidation`, () => {
@@ -220,14 +282,8 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
         'a near hit',
       );
       // The subscriber is the connection in Pub/Sub mode; hold the replies of the other one.
-      const list = String(await direct.client('LIST'));
-      const subscriberPorts = new Set(
-        list
-          .split('\n')
-          .filter((line) => line.includes('sub=1'))
-          .map((line) => Number(/addr=[^ ]*:(\d+)/.exec(line)?.[1])),
-      );
-      const ours = proxy.ports().filter((port) => !subscriberPorts.has(port));
+      const subscribers = await subscriberPorts(direct);
+      const ours = proxy.ports().filter((port) => !subscribers.has(port));
       expect(ours.length).toBe(1);
       proxy.holdReplies((port) => ours.includes(port));
       // Read (runs in Redis now, its reply held), then revoke: the invalidation reaches the
