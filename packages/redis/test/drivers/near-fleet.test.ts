@@ -3,10 +3,10 @@ import { isUnavailableError, type LayerInfoCache } from '@layercache/core';
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NEAR_METRICS } from '../../src/index.js';
+import { createRedisCache, NEAR_METRICS } from '../../src/index.js';
 import { countingMeter, type FreezingProxy, sleep, startFreezingProxy } from '../near-helpers.js';
 import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from '../servers.js';
-import { driver, ownedCache } from './fixture.js';
+import { driver, type Lent, lendClient, ownedCache } from './fixture.js';
 
 // The staleness bound on this run's client library (fixture.ts): across processes, behind a
 // frozen link, and against a read that races an invalidation. `direct` is an ioredis connection
@@ -16,14 +16,18 @@ const STALENESS = 10;
 const digestOf = (index: number) => `sha256:${index.toString(16).padStart(64, '0')}`;
 
 let redis: StandaloneRedis;
+const lent: Partial<Record<2 | 3, Lent>> = {};
 
 beforeAll(async () => {
   redis = await standaloneRedis();
   process.env.LAYERCACHE_TEST_REDIS_URL = redis.url;
   process.env.LAYERCACHE_TEST_REDIS_DRIVER = driver;
+  lent[2] = await lendClient(redis.url, 2);
+  lent[3] = await lendClient(redis.url, 3);
 }, 30_000);
 
 afterAll(async () => {
+  await Promise.all(Object.values(lent).map((client) => client.close()));
   await redis?.stop();
 });
 
@@ -340,3 +344,27 @@ describeLayerInfoCache(
     },
   },
 );
+
+// The same on borrowed clients of each protocol: every cache of a configuration shares the
+// client's one tracking link (src/near/index.ts), opened and closed as caches come and go.
+for (const resp of [2, 3] as const) {
+  describeLayerInfoCache(
+    `${driver}: borrowed RESP${resp} client with a near cache`,
+    ({ storageId, ttlMs }) =>
+      createRedisCache({
+        client: lent[resp]!.client,
+        keyPrefix: `${storageId}:`,
+        ttlMs,
+        near: { maxStalenessMs: STALENESS },
+      }),
+    {
+      ttl: true,
+      durable: true,
+      modelRuns: 20,
+      shared: {
+        maxStalenessMs: STALENESS,
+        processModule: new URL('../fixtures/shared-cache.mjs', import.meta.url),
+      },
+    },
+  );
+}
