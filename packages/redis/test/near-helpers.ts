@@ -1,4 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { NEAR_METRICS } from '../src/index.js';
+import { waitFor } from './servers.js';
 
 /**
  * Counters recorded through a meter, by instrument name: a minimal OpenTelemetry Meter that
@@ -13,6 +15,26 @@ export function countingMeter() {
     createHistogram: () => ({ record: () => {} }),
   };
   return { meter: meter as never, count: (name: string) => sums.get(name) ?? 0 };
+}
+
+/**
+ * Reads until the near cache answers a hit (tracking set up and a fence completed); `count` is
+ * {@link countingMeter}'s.
+ */
+export async function untilNearHit(
+  count: (name: string) => number,
+  read: () => Promise<unknown>,
+  what = 'a near hit',
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const before = count(NEAR_METRICS.hits);
+      await read();
+      return count(NEAR_METRICS.hits) > before;
+    },
+    5000,
+    what,
+  );
 }
 
 /**

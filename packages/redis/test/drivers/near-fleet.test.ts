@@ -4,7 +4,13 @@ import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, NEAR_METRICS } from '../../src/index.js';
-import { countingMeter, type FreezingProxy, sleep, startFreezingProxy } from '../near-helpers.js';
+import {
+  countingMeter,
+  type FreezingProxy,
+  sleep,
+  startFreezingProxy,
+  untilNearHit,
+} from '../near-helpers.js';
 import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from '../servers.js';
 import { driver, type Lent, lendClient, ownedCache } from './fixture.js';
 
@@ -79,15 +85,7 @@ describe(`${driver}: near cache across processes`, () => {
       const rounds = 300;
       for (let index = 0; index < rounds; index += 1) await near.add('fleet/repo', digestOf(index));
       // Every membership is held in the near cache before it is revoked.
-      await waitFor(
-        async () => {
-          const before = metrics.count(NEAR_METRICS.hits);
-          await near.contains('fleet/repo', digestOf(0));
-          return metrics.count(NEAR_METRICS.hits) > before;
-        },
-        5000,
-        'a near hit',
-      );
+      await untilNearHit(metrics.count, () => near.contains('fleet/repo', digestOf(0)));
       const latencies: number[] = [];
       let nearHitsBeforeRemove = 0;
       for (let index = 0; index < rounds; index += 1) {
@@ -154,15 +152,7 @@ describe(`${driver}: near cache behind a frozen link`, () => {
     });
     try {
       await near.add('frozen/repo', digest);
-      await waitFor(
-        async () => {
-          const before = metrics.count(NEAR_METRICS.hits);
-          await near.contains('frozen/repo', digest);
-          return metrics.count(NEAR_METRICS.hits) > before;
-        },
-        5000,
-        'a near hit',
-      );
+      await untilNearHit(metrics.count, () => near.contains('frozen/repo', digest));
       proxy.freeze();
       expect(await direct.zrem(`${prefix}r:frozen/repo`, digest.slice(7))).toBe(1);
       await sleep(STALENESS);
@@ -205,15 +195,7 @@ describe(`${driver}: near cache behind a frozen link`, () => {
     });
     try {
       await near.add('silent/repo', digest);
-      await waitFor(
-        async () => {
-          const before = metrics.count(NEAR_METRICS.hits);
-          await near.contains('silent/repo', digest);
-          return metrics.count(NEAR_METRICS.hits) > before;
-        },
-        5000,
-        'a near hit',
-      );
+      await untilNearHit(metrics.count, () => near.contains('silent/repo', digest));
       // The store's connection still answers, so TRACKINGINFO alone would call the link fine:
       // the invalidation below is held on the way to the subscriber, and only the fence's PING
       // on that connection shows it is late.
@@ -229,13 +211,9 @@ describe(`${driver}: near cache behind a frozen link`, () => {
       }
       proxy.resume();
       await near.add('silent/repo', digest);
-      await waitFor(
-        async () => {
-          const before = metrics.count(NEAR_METRICS.hits);
-          await near.contains('silent/repo', digest);
-          return metrics.count(NEAR_METRICS.hits) > before;
-        },
-        5000,
+      await untilNearHit(
+        metrics.count,
+        () => near.contains('silent/repo', digest),
         'near hits again after the link resumed',
       );
     } finally {
@@ -276,15 +254,7 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
     try {
       await near.add('race/repo', digest);
       await near.add('race/other', digest);
-      await waitFor(
-        async () => {
-          const before = metrics.count(NEAR_METRICS.hits);
-          await near.contains('race/other', digest);
-          return metrics.count(NEAR_METRICS.hits) > before;
-        },
-        5000,
-        'a near hit',
-      );
+      await untilNearHit(metrics.count, () => near.contains('race/other', digest));
       // The subscriber is the connection in Pub/Sub mode; hold the replies of the other one.
       const subscribers = await subscriberPorts(direct);
       const ours = proxy.ports().filter((port) => !subscribers.has(port));
@@ -307,13 +277,9 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
       proxy.resume();
       // Started before the remove: may answer true, but must not stay in the near cache.
       expect(await read).toBe(true);
-      await waitFor(
-        async () => {
-          const before = metrics.count(NEAR_METRICS.hits);
-          await near.contains('race/other', digest);
-          return metrics.count(NEAR_METRICS.hits) > before;
-        },
-        5000,
+      await untilNearHit(
+        metrics.count,
+        () => near.contains('race/other', digest),
         'fences completing again',
       );
       expect(await near.contains('race/repo', digest)).toBe(false);

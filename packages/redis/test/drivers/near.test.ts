@@ -2,7 +2,7 @@ import type { LayerInfoCache } from '@layercache/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisCache, NEAR_METRICS } from '../../src/index.js';
-import { countingMeter, sleep } from '../near-helpers.js';
+import { countingMeter, sleep, untilNearHit } from '../near-helpers.js';
 import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from '../servers.js';
 import { driver, lendClient, ownedCache } from './fixture.js';
 
@@ -46,18 +46,8 @@ function open(keyPrefix: string, near?: object, extra: object = {}) {
   return { cache, hits: () => metrics.count(NEAR_METRICS.hits), metrics };
 }
 
-/** Reads until the near cache answers a hit (tracking set up and a fence completed). */
-async function warm(near: ReturnType<typeof open>, read: () => Promise<unknown>) {
-  await waitFor(
-    async () => {
-      const before = near.hits();
-      await read();
-      return near.hits() > before;
-    },
-    5000,
-    'a near hit',
-  );
-}
+const warm = (near: ReturnType<typeof open>, read: () => Promise<unknown>) =>
+  untilNearHit(near.metrics.count, read);
 
 describe(`${driver}: near cache`, () => {
   it('answers a repeated contains in process', async () => {
@@ -218,9 +208,7 @@ describe(`${driver}: near cache`, () => {
         });
         opened.push(cache);
         await cache.add('lib/a', DIGEST);
-        await warm({ cache, hits: () => metrics.count(NEAR_METRICS.hits), metrics }, () =>
-          cache.contains('lib/a', DIGEST),
-        );
+        await untilNearHit(metrics.count, () => cache.contains('lib/a', DIGEST));
         await direct.zrem(`${prefix}r:lib/a`, DIGEST.slice('sha256:'.length));
         await sleep(STALENESS);
         expect(await cache.contains('lib/a', DIGEST)).toBe(false);
@@ -248,15 +236,7 @@ describe(`${driver}: near cache`, () => {
         [a, metricsA],
         [b, metricsB],
       ] as const) {
-        await waitFor(
-          async () => {
-            const before = metrics.count(NEAR_METRICS.hits);
-            await cache.contains('lib/a', DIGEST);
-            return metrics.count(NEAR_METRICS.hits) > before;
-          },
-          5000,
-          'a near hit',
-        );
+        await untilNearHit(metrics.count, () => cache.contains('lib/a', DIGEST));
       }
       await direct.zrem(`${prefixA}r:lib/a`, DIGEST.slice('sha256:'.length));
       await direct.zrem(`${prefixB}r:lib/a`, DIGEST.slice('sha256:'.length));
