@@ -41,11 +41,22 @@ export function createIoredisLink(
     },
     events,
     options,
-    // After a Sentinel failover the subscriber may still be on the former master, where no
-    // redirect from the store's connection can reach it: it reconnects, maybe elsewhere.
-    () => {
-      if (subscriber.status === 'ready') subscriber.disconnect(true);
-      else void redirect.establish();
+    {
+      // After a Sentinel failover the subscriber may still be on the former master, where no
+      // redirect from the store's connection can reach it: it reconnects, maybe elsewhere.
+      replace() {
+        if (subscriber.status === 'ready') subscriber.disconnect(true);
+        else void redirect.establish();
+      },
+      detach() {
+        client.off('close', onClose);
+        client.off('ready', onReady);
+      },
+      release: () =>
+        redirect.within(subscriber.quit()).then(
+          () => {},
+          () => subscriber.disconnect(),
+        ),
     },
   );
 
@@ -57,7 +68,7 @@ export function createIoredisLink(
       if (at !== subscriberGeneration || redirect.closed) return;
       redirect.target({ id, ping: () => subscriber.ping() });
     } catch {
-      // A subscriber that stayed up is replaced, later (see there).
+      // A subscriber that stayed up is replaced, later (see replace).
       if (at === subscriberGeneration) redirect.later();
     }
   }
@@ -77,17 +88,5 @@ export function createIoredisLink(
   client.on('close', onClose);
   client.on('ready', onReady);
 
-  return {
-    get ready() {
-      return redirect.ready;
-    },
-    fence: () => redirect.fence(),
-    async close() {
-      if (redirect.closed) return;
-      client.off('close', onClose);
-      client.off('ready', onReady);
-      await redirect.close();
-      await redirect.within(subscriber.quit()).catch(() => subscriber.disconnect());
-    },
-  };
+  return redirect;
 }

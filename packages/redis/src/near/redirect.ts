@@ -26,7 +26,20 @@ export interface RedirectTarget {
   ping(): Promise<unknown>;
 }
 
-/** What the library's link drives: the state of one redirect, written once for both libraries. */
+/** What the library's link does at the redirect's turns. */
+export interface RedirectHooks {
+  /** A set-up failed (called after a back-off): open a new subscriber, or reconnect it. */
+  replace(): void;
+  /** The link closes: stop listening to the client (first). */
+  detach(): void;
+  /** The link closes: close the subscriber (last, once tracking is off). */
+  release(): Promise<void> | void;
+}
+
+/**
+ * The state of one redirect, written once for both libraries: the library's link is this, driven
+ * by its connections' events.
+ */
 export interface Redirect extends TrackingLink {
   /** Tracking may have missed invalidations: nothing read before is to be kept. */
   reset(reason: string): void;
@@ -34,7 +47,7 @@ export interface Redirect extends TrackingLink {
   target(target: RedirectTarget | undefined): void;
   /** Turns tracking on again, as after the store connection reconnected. */
   establish(): Promise<void>;
-  /** Calls the library's `replace` after a back-off: a set-up failed. */
+  /** Calls {@link RedirectHooks.replace} after a back-off: a set-up failed. */
   later(): void;
   /** A message on {@link INVALIDATION_CHANNEL}: the keys, or anything else for every key. */
   message(keys: unknown): void;
@@ -50,14 +63,14 @@ export interface Redirect extends TrackingLink {
  * invalidation — so the two connections are known to be on the same server (after a Sentinel
  * failover one may not be yet). A fence is `CLIENT TRACKINGINFO` on the store connection and
  * `PING` on the subscriber, sent together: see near-store.ts for why that proves every earlier
- * invalidation arrived. `replace` is called (after a back-off) when a set-up failed: the library
- * opens a new subscriber, which may reach the server the store connection is on now.
+ * invalidation arrived. After a failed set-up the library replaces its subscriber, which may reach
+ * the server the store connection is on now.
  */
 export function createRedirect(
   store: RedirectedConnection,
   events: TrackingEvents,
   options: TrackingLinkOptions,
-  replace: () => void,
+  hooks: RedirectHooks,
 ): Redirect {
   let closed = false;
   let ready = false;
@@ -90,7 +103,7 @@ export function createRedirect(
     if (closed || retry !== undefined) return;
     retry = setTimeout(() => {
       retry = undefined;
-      replace();
+      hooks.replace();
     }, retryMs);
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
     retry.unref();
@@ -205,16 +218,17 @@ export function createRedirect(
       return false;
     },
 
-    /** Stops tracking on the store connection; the library closes its subscriber. */
     async close() {
       if (closed) return;
       closed = true;
       clearTimeout(retry);
+      hooks.detach();
       current = undefined;
       reset('closed');
       if (store.isReady()) {
         await within(store.send(['CLIENT', 'TRACKING', 'off'])).catch(() => {});
       }
+      await hooks.release();
     },
   };
 }

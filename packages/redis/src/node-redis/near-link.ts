@@ -56,9 +56,20 @@ export function createNodeRedisLink(
     },
     events,
     options,
-    () => {
-      drop(subscriber);
-      void open();
+    {
+      replace() {
+        drop(subscriber);
+        void open();
+      },
+      detach() {
+        for (const event of lost) client.off(event, onLost);
+        client.off('ready', onReady);
+      },
+      release() {
+        const connections = [subscriber, opening];
+        subscriber = undefined;
+        for (const connection of connections) drop(connection);
+      },
     },
   );
 
@@ -135,19 +146,5 @@ export function createNodeRedisLink(
   client.on('ready', onReady);
   void open();
 
-  return {
-    get ready() {
-      return redirect.ready;
-    },
-    fence: () => redirect.fence(),
-    async close() {
-      if (redirect.closed) return;
-      for (const event of lost) client.off(event, onLost);
-      client.off('ready', onReady);
-      await redirect.close();
-      const connections = [subscriber, opening];
-      subscriber = undefined;
-      for (const connection of connections) drop(connection);
-    },
-  };
+  return redirect;
 }
