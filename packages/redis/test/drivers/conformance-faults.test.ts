@@ -1,4 +1,4 @@
-import { describeLayerInfoCache } from '@layercache/core/conformance';
+import { type ConformanceFactory, describeLayerInfoCache } from '@layercache/core/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { type RedisServer, sendRedisCommand, startRedisServer } from '../../src/testing/index.js';
 import { waitFor } from '../servers.js';
@@ -68,22 +68,25 @@ for (const near of [undefined, { maxStalenessMs: MAX_STALENESS_MS }]) {
   const named = near === undefined ? '' : ' with a near cache';
   const faults = near === undefined ? {} : { affects: NEAR_AFFECTS };
   const bound = near === undefined ? {} : { maxStalenessMs: MAX_STALENESS_MS };
-
-  describeLayerInfoCache(
-    `${driver}: standalone${named}, server frozen (SIGSTOP)`,
+  // The suite's factory: a cache on `server` (read when the suite runs, after beforeAll).
+  const on =
+    (server: () => RedisServer): ConformanceFactory =>
     ({ storageId, ttlMs, meter }) =>
       ownedCache({
-        url: frozen.url,
+        url: server().url,
         keyPrefix: `${storageId}:`,
         ttlMs,
         meter,
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
         ...(near === undefined ? {} : { near }),
-      }),
+      });
+  const common = { ttl: true, metrics: near === undefined, durable: true } as const;
+
+  describeLayerInfoCache(
+    `${driver}: standalone${named}, server frozen (SIGSTOP)`,
+    on(() => frozen),
     {
-      ttl: true,
-      metrics: near === undefined,
-      durable: true,
+      ...common,
       faults: {
         break: () => signal(frozen, 'SIGSTOP'),
         heal: () => signal(frozen, 'SIGCONT'),
@@ -99,19 +102,9 @@ for (const near of [undefined, { maxStalenessMs: MAX_STALENESS_MS }]) {
 
   describeLayerInfoCache(
     `${driver}: standalone${named}, server stopped and restarted (append-only file)`,
-    ({ storageId, ttlMs, meter }) =>
-      ownedCache({
-        url: stopped.url,
-        keyPrefix: `${storageId}:`,
-        ttlMs,
-        meter,
-        commandTimeoutMs: COMMAND_TIMEOUT_MS,
-        ...(near === undefined ? {} : { near }),
-      }),
+    on(() => stopped),
     {
-      ttl: true,
-      metrics: near === undefined,
-      durable: true,
+      ...common,
       shared: near === undefined ? true : bound,
       faults: {
         break: () => stopped.kill('SIGKILL'),

@@ -37,6 +37,24 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/**
+ * A freezing proxy in front of this file's server (one per describe: a test counts the proxy's
+ * connections) and a direct connection of the test's own.
+ */
+function behindProxy(): { proxy: FreezingProxy; direct: Redis } {
+  const at = {} as { proxy: FreezingProxy; direct: Redis };
+  beforeAll(async () => {
+    at.proxy = await startFreezingProxy(Number(new URL(redis.url).port));
+    at.direct = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    at.proxy?.resume();
+    await at.direct?.quit();
+    await at.proxy?.close();
+  });
+  return at;
+}
+
 /** The client ports of the connections in Pub/Sub mode (the near caches' subscribers). */
 async function subscriberPorts(direct: Redis): Promise<Set<number>> {
   const list = String(await direct.client('LIST'));
@@ -125,26 +143,14 @@ describe(`${driver}: near cache across processes`, () => {
 });
 
 describe(`${driver}: near cache behind a frozen link`, () => {
-  let proxy: FreezingProxy;
-  let direct: Redis;
-
-  beforeAll(async () => {
-    proxy = await startFreezingProxy(Number(new URL(redis.url).port));
-    direct = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    proxy.resume();
-    await direct?.quit();
-    await proxy?.close();
-  });
+  const at = behindProxy();
 
   it('stops answering true from the near cache, then recovers after the link resumes', async () => {
     const prefix = uniquePrefix('near-frozen');
     const digest = digestOf(1);
     const metrics = countingMeter();
     const near: LayerInfoCache = ownedCache({
-      url: proxy.url,
+      url: at.proxy.url,
       keyPrefix: prefix,
       commandTimeoutMs: 300,
       meter: metrics.meter,
@@ -153,15 +159,15 @@ describe(`${driver}: near cache behind a frozen link`, () => {
     try {
       await near.add('frozen/repo', digest);
       await untilNearHit(metrics.count, () => near.contains('frozen/repo', digest));
-      proxy.freeze();
-      expect(await direct.zrem(`${prefix}r:frozen/repo`, digest.slice(7))).toBe(1);
+      at.proxy.freeze();
+      expect(await at.direct.zrem(`${prefix}r:frozen/repo`, digest.slice(7))).toBe(1);
       await sleep(STALENESS);
       const answer = await near.contains('frozen/repo', digest).then(
         (value) => value,
         (error: unknown) => error,
       );
       expect(isUnavailableError(answer), String(answer)).toBe(true);
-      proxy.resume();
+      at.proxy.resume();
       await waitFor(
         () =>
           near.contains('frozen/repo', digest).then(
@@ -171,14 +177,14 @@ describe(`${driver}: near cache behind a frozen link`, () => {
         5000,
         'a right answer after the link resumed',
       );
-      await direct.zadd(`${prefix}r:frozen/repo`, '+inf', digest.slice(7));
+      await at.direct.zadd(`${prefix}r:frozen/repo`, '+inf', digest.slice(7));
       await waitFor(
         () => near.contains('frozen/repo', digest).catch(() => false),
         5000,
         'the re-added membership',
       );
     } finally {
-      proxy.resume();
+      at.proxy.resume();
       await near.close();
     }
   }, 30_000);
@@ -188,7 +194,7 @@ describe(`${driver}: near cache behind a frozen link`, () => {
     const digest = digestOf(3);
     const metrics = countingMeter();
     const near = ownedCache({
-      url: proxy.url,
+      url: at.proxy.url,
       keyPrefix: prefix,
       meter: metrics.meter,
       near: { maxStalenessMs: STALENESS },
@@ -199,17 +205,17 @@ describe(`${driver}: near cache behind a frozen link`, () => {
       // The store's connection still answers, so TRACKINGINFO alone would call the link fine:
       // the invalidation below is held on the way to the subscriber, and only the fence's PING
       // on that connection shows it is late.
-      const subscribers = await subscriberPorts(direct);
-      const held = proxy.ports().filter((port) => subscribers.has(port));
+      const subscribers = await subscriberPorts(at.direct);
+      const held = at.proxy.ports().filter((port) => subscribers.has(port));
       expect(held.length).toBe(1);
-      proxy.holdReplies((port) => held.includes(port));
-      expect(await direct.zrem(`${prefix}r:silent/repo`, digest.slice(7))).toBe(1);
+      at.proxy.holdReplies((port) => held.includes(port));
+      expect(await at.direct.zrem(`${prefix}r:silent/repo`, digest.slice(7))).toBe(1);
       await sleep(STALENESS);
       for (let index = 0; index < 20; index += 1) {
         expect(await near.contains('silent/repo', digest), `read ${index}`).toBe(false);
         await sleep(1);
       }
-      proxy.resume();
+      at.proxy.resume();
       await near.add('silent/repo', digest);
       await untilNearHit(
         metrics.count,
@@ -217,33 +223,21 @@ describe(`${driver}: near cache behind a frozen link`, () => {
         'near hits again after the link resumed',
       );
     } finally {
-      proxy.resume();
+      at.proxy.resume();
       await near.close();
     }
   }, 30_000);
 });
 
 describe(`${driver}: near cache and a read that races an invalidation`, () => {
-  let proxy: FreezingProxy;
-  let direct: Redis;
-
-  beforeAll(async () => {
-    proxy = await startFreezingProxy(Number(new URL(redis.url).port));
-    direct = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    proxy.resume();
-    await direct?.quit();
-    await proxy?.close();
-  });
+  const at = behindProxy();
 
   it('does not keep a fill whose reply arrived after an invalidation of its key', async () => {
     const prefix = uniquePrefix('near-race');
     const digest = digestOf(2);
     const metrics = countingMeter();
     const near = ownedCache({
-      url: proxy.url,
+      url: at.proxy.url,
       keyPrefix: prefix,
       meter: metrics.meter,
       near: { maxStalenessMs: STALENESS },
@@ -256,25 +250,27 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
       await near.add('race/other', digest);
       await untilNearHit(metrics.count, () => near.contains('race/other', digest));
       // The subscriber is the connection in Pub/Sub mode; hold the replies of the other one.
-      const subscribers = await subscriberPorts(direct);
-      const ours = proxy.ports().filter((port) => !subscribers.has(port));
+      const subscribers = await subscriberPorts(at.direct);
+      const ours = at.proxy.ports().filter((port) => !subscribers.has(port));
       expect(ours.length).toBe(1);
-      proxy.holdReplies((port) => ours.includes(port));
+      at.proxy.holdReplies((port) => ours.includes(port));
       // Read (runs in Redis now, its reply held), then revoke: the invalidation reaches the
       // subscriber before the read's reply reaches the cache.
       const zscores = async () =>
-        Number(/cmdstat_zscore:calls=(\d+)/.exec(String(await direct.info('commandstats')))?.[1]);
+        Number(
+          /cmdstat_zscore:calls=(\d+)/.exec(String(await at.direct.info('commandstats')))?.[1],
+        );
       const before = await zscores();
       const read = near.contains('race/repo', digest);
       await waitFor(async () => (await zscores()) > before, 5000, 'the read to run in Redis');
       const invalidations = metrics.count(NEAR_METRICS.invalidations);
-      expect(await direct.zrem(`${prefix}r:race/repo`, digest.slice(7))).toBe(1);
+      expect(await at.direct.zrem(`${prefix}r:race/repo`, digest.slice(7))).toBe(1);
       await waitFor(
         () => metrics.count(NEAR_METRICS.invalidations) > invalidations,
         1000,
         'the invalidation',
       );
-      proxy.resume();
+      at.proxy.resume();
       // Started before the remove: may answer true, but must not stay in the near cache.
       expect(await read).toBe(true);
       await untilNearHit(
@@ -284,7 +280,7 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
       );
       expect(await near.contains('race/repo', digest)).toBe(false);
     } finally {
-      proxy.resume();
+      at.proxy.resume();
       await near.close();
     }
   }, 30_000);
