@@ -4,7 +4,7 @@ import type { LayerMeta } from './types.js';
 // Validation runs on every call of every adapter, so it is hand-written character scanning over
 // the grammars of DESIGN.md §3 instead of regular expressions, and remembers recently accepted
 // strings (a registry asks about the same few thousand repositories and digests all day). The
-// memo holds only strings that passed the full check, so it can never accept a bad one.
+// memos hold only strings that passed the full check, so they can never accept a bad one.
 
 /** Longest repository name accepted (OCI distribution-spec). */
 export const MAX_REPOSITORY_LENGTH = 255;
@@ -24,7 +24,29 @@ export const SUPPORTED_DIGEST_ALGORITHMS: Readonly<Record<string, number>> = Obj
 });
 
 const validRepositories = new Set<string>();
-const validDigests = new Set<string>();
+
+// Digests are remembered in a direct-mapped table indexed by their first four hex digits, not in a
+// Set: the working set of digests can be far larger than any memo (a million blobs), and then a
+// Set misses on almost every call and pays for it — each miss compares against other remembered
+// strings scattered over the heap, and every refill after a clear rehashes them all. A slot costs
+// one comparison, with the very string object in the common case, and a miss costs only the scan
+// of the digest itself. Fixed size: 512 KiB of slots, and at most that many strings kept alive.
+const DIGEST_SLOTS = 1 << 16;
+// Empty slots hold `undefined`, which no string equals (an empty string must not pass as remembered).
+const recentDigests = new Array<string | undefined>(DIGEST_SLOTS).fill(undefined);
+// Every supported algorithm's name has six characters, so hex digits start at index 7.
+const FIRST_HEX = 7;
+
+/** The slot of a digest: its four hex digits after the colon (anything for other strings). */
+function digestSlot(digest: string): number {
+  let slot = 0;
+  for (let i = FIRST_HEX; i < FIRST_HEX + 4; i++) {
+    const c = digest.charCodeAt(i);
+    // '0'-'9' → 0-9, 'a'-'f' → 10-15; other characters land anywhere, the full check rejects them.
+    slot = (slot << 4) | (((c & 0xf) + (c >> 6) * 9) & 0xf);
+  }
+  return slot;
+}
 
 function remember(memo: Set<string>, value: string): void {
   // Clearing wholesale is cheaper than LRU bookkeeping and the hot set refills within a tick.
@@ -210,7 +232,10 @@ function checkRepository(repo: unknown): void {
  * ```
  */
 export function validateDigest(digest: unknown): asserts digest is string {
-  if (!validDigests.has(digest as string)) checkDigest(digest);
+  // Kept tiny so that it inlines into every caller; the full check lives in its own function.
+  if (typeof digest !== 'string' || recentDigests[digestSlot(digest)] !== digest) {
+    checkDigest(digest);
+  }
 }
 
 // The digest nearly every registry request carries, checked in one pass: a working set of digests
@@ -227,13 +252,11 @@ function checkDigest(digest: unknown): void {
   if (typeof digest !== 'string') {
     throw new InvalidArgumentError('digest', `digest must be a string, got ${describe(digest)}`);
   }
-  if (isSha256(digest)) {
-    remember(validDigests, digest);
-    return;
+  if (!isSha256(digest)) {
+    const problem = digestProblem(digest);
+    if (problem !== undefined) throw new InvalidArgumentError('digest', problem);
   }
-  const problem = digestProblem(digest);
-  if (problem !== undefined) throw new InvalidArgumentError('digest', problem);
-  remember(validDigests, digest);
+  recentDigests[digestSlot(digest)] = digest;
 }
 
 /**
@@ -329,6 +352,7 @@ export function isValidRepository(repo: unknown): repo is string {
 /** `true` when `digest` is a valid digest of a supported algorithm. Never throws. */
 export function isValidDigest(digest: unknown): digest is string {
   return (
-    typeof digest === 'string' && (validDigests.has(digest) || digestProblem(digest) === undefined)
+    typeof digest === 'string' &&
+    (recentDigests[digestSlot(digest)] === digest || digestProblem(digest) === undefined)
   );
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   InvalidArgumentError,
   isInvalidArgumentError,
@@ -260,6 +260,36 @@ describe('validateDigest', () => {
     ['an object', { algorithm: 'sha256', hex: hex(64) }],
   ])('rejects %s, saying it must be a string', (_, digest) => {
     expectDigestRejected(digest, /must be a string/);
+  });
+
+  // The memo of accepted digests is a table indexed by the first four hex digits: what shares a
+  // slot with a remembered digest must still get the full check.
+  it('rejects a digest whose first hex digits are those of a remembered one', () => {
+    const remembered = `sha256:abcd${hex(60)}`;
+    validateDigest(remembered);
+    expectDigestRejected(`sha256:abcd${hex(59)}G`, /lower-case hex/);
+    expectDigestRejected(`sha256:abcd${hex(59)}`, /has 64 hex characters, this one has 63/);
+    expectDigestRejected(`md5:abcd${hex(28)}`, /unsupported algorithm/);
+    expect(() => validateDigest(remembered)).not.toThrow();
+  });
+
+  it('accepts a remembered digest passed as another string with the same characters', () => {
+    const first = `sha512:${hex(128)}`;
+    validateDigest(first);
+    const copy = [...first].join('');
+    expect(copy).toBe(first);
+    expect(() => validateDigest(copy)).not.toThrow();
+    expect(isValidDigest(copy)).toBe(true);
+  });
+
+  it('rejects the empty string and short strings even before any digest was remembered', async () => {
+    // A fresh copy of the module: its memo has never held anything.
+    vi.resetModules();
+    const fresh = await import('../src/validate.js');
+    for (const digest of ['', 'sha', 'sha256:', 'sha256:abc']) {
+      expect(() => fresh.validateDigest(digest)).toThrow(/digest/);
+      expect(fresh.isValidDigest(digest)).toBe(false);
+    }
   });
 
   it('checks the length before scanning: a 1 MB digest is rejected in microseconds', () => {

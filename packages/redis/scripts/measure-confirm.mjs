@@ -1,16 +1,22 @@
 // What a confirmed revocation costs: c=1 latency of `remove` (add, then remove, one at a time) on
 // a standalone master with and without a replica, and on a Cluster (3 masters, 1 replica each)
-// with confirmations on ('auto') and off. Run after `pnpm --filter @layercache/redis build`:
+// with confirmations on ('auto') and off, on the connections the cache creates with one client
+// library. Run after `pnpm --filter @layercache/redis build`:
 //
-//   node packages/redis/scripts/measure-confirm.mjs [iterations]
+//   node packages/redis/scripts/measure-confirm.mjs [iterations] [ioredis|node-redis]
 import { createRedisCache } from '../dist/index.js';
 import { sendRedisCommand, startRedisCluster, startRedisServer } from '../dist/testing/index.js';
 
 const iterations = Number(process.argv[2] ?? 5000);
+const driver = process.argv[3] ?? 'ioredis';
+if (driver !== 'ioredis' && driver !== 'node-redis') {
+  throw new Error(`the driver is ioredis or node-redis, got ${driver}`);
+}
+console.log(`${driver}, c=1, ${iterations} removes per line`);
 const hex = (n) => n.toString(16).padStart(64, '0');
 
 async function measure(label, options) {
-  const cache = createRedisCache({ ...options, keyPrefix: `measure-${label}:` });
+  const cache = createRedisCache({ ...options, driver, keyPrefix: `measure-${label}:` });
   const samples = [];
   for (let i = 0; i < iterations + 500; i++) {
     const repo = `team/repo-${i % 97}`;

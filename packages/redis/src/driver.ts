@@ -1,4 +1,4 @@
-import type { ConfirmerOptions, RevocationConfirmer } from './confirm.js';
+import type { ConfirmerOptions, RevocationConfirmer } from './confirm/index.js';
 import type { FailureNaming } from './errors.js';
 import type { TrackingLinkFactory, TrackingLinkOptions } from './near/link.js';
 
@@ -78,8 +78,8 @@ export interface RedisDriver {
   ): Promise<readonly [string, ReadonlyArray<readonly [string, string | number]>]>;
 
   /**
-   * How revocations are confirmed by a replica on this library (`confirmRevocations`, see
-   * confirm.ts): a dedicated connection per master, a marker write and `WAIT`.
+   * The confirmer of revocations (`confirmRevocations`): the shared one of confirm/confirmer.ts
+   * (a dedicated connection per master, a marker write and `WAIT`) over this library's links.
    */
   confirmer(options: ConfirmerOptions): RevocationConfirmer;
   /**

@@ -7,9 +7,12 @@ import { resolveOptions } from './resolve-options.js';
 import { createRedisStore } from './store.js';
 
 export type { IoredisClient, NodeRedisClient } from './clients.js';
-export { type ConfirmRevocations, RevocationUnconfirmedError } from './confirm.js';
+export {
+  type ConfirmRevocations,
+  RevocationConfirmationUnavailableError,
+  RevocationUnconfirmedError,
+} from './confirm/index.js';
 export { NEAR_METRICS, type NearCacheOptions } from './near/index.js';
-export { RevocationConfirmationUnavailableError } from './node-redis/confirm.js';
 export {
   type ClusterNodeAddress,
   DEFAULT_COMMAND_TIMEOUT_MS,

@@ -89,17 +89,14 @@ export interface RedisCacheOptions extends AdapterOptions {
    * … ms"): it is done on the master, but retry it (or fall back) before relying on it. Adds and
    * `setMeta` are never confirmed (a lost add is a miss, never a wrong answer).
    *
-   * - `'auto'`: confirm on masters that have replicas — on a Cluster, a master whose slots list a
-   *   replica; standalone or Sentinel, a master reporting `connected_slaves` > 0 in
-   *   `INFO replication` (asked when the first revocation comes, and again at most every 5 s
-   *   while it has none). Once a master was seen with a replica, its revocations stay confirmed
+   * - `'auto'`: confirm on masters that have replicas — a master reporting `connected_slaves` > 0
+   *   in `INFO replication` (asked when the first revocation comes, and again at most every 5 s
+   *   while it has none), or, on an ioredis Cluster, one whose slots list a replica. Once a master was seen with a replica, its revocations stay confirmed
    *   until the cache is closed: a replica that stopped answering is exactly when it matters.
    * - `true`: confirm every revocation (a master without a replica rejects every one).
    * - `false`: never confirm (one round trip fewer; a revocation can be lost in a failover).
    *
-   * On node-redis confirmation is not available yet: a revocation that would be confirmed
-   * (`true`, or `'auto'` with a replica) rejects with `UnavailableError` (cause:
-   * `RevocationConfirmationUnavailableError`) and revokes nothing; set `false` to revoke there.
+   * The same on ioredis and node-redis.
    *
    * Default: `'auto'`.
    *

@@ -65,7 +65,7 @@ export function createRedisStore(
   // Every failure a caller sees passes here: named (what failed, where) and without credentials.
   const mapError = (error: unknown, command?: string, key?: string) =>
     nameCommandFailure(mapWrongType(error, command, key), driver.naming, command, key);
-  // Revocations on a deployment with replicas are confirmed by one (confirm.ts).
+  // Revocations on a deployment with replicas are confirmed by one (confirm/).
   const confirm = driver.confirmer({
     mode: options.confirmRevocations,
     commandTimeoutMs,

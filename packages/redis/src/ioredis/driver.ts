@@ -1,9 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RevocationCommands } from '../confirm.js';
+import type { RevocationCommands } from '../confirm/index.js';
 import type { RedisDriver, ScanTarget } from '../driver.js';
 import { sharedIoredisLink } from '../near/index.js';
 import { isCluster } from './client.js';
-import { createRevocationConfirmer } from './confirm.js';
+import { createIoredisConfirmer } from './confirm.js';
 import type { ClientWatch } from './watch.js';
 
 /** How the store reaches Redis through ioredis, and whether closing the cache closes the client. */
@@ -107,7 +107,7 @@ export function createIoredisDriver({ client, owned, watch }: RedisConnection): 
       return [next, pairs];
     },
 
-    confirmer: (options) => createRevocationConfirmer(client, revocationCommands, options),
+    confirmer: (options) => createIoredisConfirmer(client, revocationCommands, options),
     // Never asked of a Cluster: `near` is refused on one when options are read.
     tracking: (options) => sharedIoredisLink(client as Redis, options),
 

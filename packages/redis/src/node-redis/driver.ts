@@ -1,7 +1,7 @@
-import type { RevocationCommands } from '../confirm.js';
 import type { RedisDriver, ScanTarget } from '../driver.js';
 import { sharedLink } from '../near/index.js';
 import { createNodeRedisConfirmer } from './confirm.js';
+import { type NodeRedisMulti, revocationCommands } from './multi.js';
 import { createNodeRedisLink, type NodeRedisTrackedClient } from './near-link.js';
 import { describeState, type NodeRedisWatch, type WatchedClient } from './watch.js';
 
@@ -23,12 +23,7 @@ interface Commands {
     cursor: string,
     options: object,
   ): Promise<{ cursor: string; members: { value: string; score: number }[] }>;
-  info?(section: string): Promise<unknown>;
-  multi(routing?: string): {
-    zScore(key: string, member: string): ReturnType<Commands['multi']>;
-    zRem(key: string, member: string): ReturnType<Commands['multi']>;
-    exec(): Promise<unknown[]>;
-  };
+  multi(routing?: string): NodeRedisMulti;
 }
 
 /** A node-redis client as the driver uses it. */
@@ -50,19 +45,6 @@ export interface NodeRedisConnection {
   readonly stopConnecting?: () => void;
 }
 
-// node-redis reports each failed command of a MULTI in `replies` of one MultiErrorReply: the
-// failure of our command (WRONGTYPE, NOPERM) is what names the problem.
-function firstReplyError(error: unknown): unknown {
-  const { replies, errorIndexes } = (error ?? {}) as {
-    replies?: unknown[];
-    errorIndexes?: number[];
-  };
-  if (Array.isArray(replies) && Array.isArray(errorIndexes) && errorIndexes.length > 0) {
-    return replies[errorIndexes[0]!];
-  }
-  return error;
-}
-
 /** The store's commands on a node-redis 6 client, cluster or sentinel. */
 export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDriver {
   const { client, owned, watch } = connection;
@@ -73,17 +55,7 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
       return [String(reply.cursor), reply.keys];
     },
   });
-  const revocation: RevocationCommands = {
-    async zscoreAndRemove(key, member) {
-      try {
-        const [score] = await client.multi(key).zScore(key, member).zRem(key, member).exec();
-        return score as Score;
-      } catch (error) {
-        throw firstReplyError(error);
-      }
-    },
-    getdel: (key) => client.getDel(key),
-  };
+  const revocation = revocationCommands(client);
   return {
     // Every call waits in the cache while node-redis is not ready: an owned client has no
     // offline queue (it would reject at once), a borrowed one's may have no timeout.
@@ -153,19 +125,7 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
       ];
     },
 
-    // Not ported yet: revocations that need a replica's confirmation are refused (confirm.ts).
-    confirmer: (options) =>
-      createNodeRedisConfirmer(
-        async () => {
-          if (!cluster) return [await client.info!('replication')];
-          const masters = client.masters ?? [];
-          return Promise.all(
-            masters.map(async (master) => (await client.nodeClient!(master)).info!('replication')),
-          );
-        },
-        revocation,
-        options,
-      ),
+    confirmer: (options) => createNodeRedisConfirmer(client, watch.kind, options),
     // Only ever asked of a standalone client: `near` is refused on a node-redis cluster or
     // sentinel when options are read (resolve-options.ts).
     tracking: (options) =>

@@ -9,7 +9,7 @@ import {
   startRedisCluster,
   startRedisServer,
 } from '../../src/testing/index.js';
-import { driver, onReplicas, ownedCache } from './fixture.js';
+import { driver, ownedCache } from './fixture.js';
 
 // The README's ACL line, as a user would copy it: every command this run's library sends on
 // connect, and every command of the cache, must be in it.
@@ -67,7 +67,6 @@ describe(`${driver}: under the README ACL`, () => {
     await using cache = ownedCache({
       cluster: { nodes: cluster.nodes, options },
       ttlMs: 60_000,
-      ...onReplicas,
     });
     await everyOperation(cache);
     // ioredis names the connection it refreshes the slots on (`CLIENT SETNAME`); denied, that is

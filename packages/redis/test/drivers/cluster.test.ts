@@ -3,7 +3,7 @@ import { digest } from '@layercache/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, sendRedisCommand, startRedisCluster } from '../../src/testing/index.js';
 import { uniquePrefix, waitFor } from '../servers.js';
-import { driver, onReplicas, ownedCache } from './fixture.js';
+import { driver, ownedCache } from './fixture.js';
 
 // A Cluster of this file's own: the last test changes its topology.
 let cluster: RedisCluster;
@@ -22,7 +22,6 @@ describe(`${driver}: Redis Cluster`, () => {
     await using cache = ownedCache({
       cluster: { nodes: cluster.nodes },
       keyPrefix: prefix,
-      ...onReplicas,
     });
     const repos = Array.from({ length: 300 }, (_, i) => `team/repo-${i}`);
     const d = digest('slots');
@@ -55,7 +54,6 @@ describe(`${driver}: Redis Cluster`, () => {
       cluster: { nodes: cluster.nodes },
       keyPrefix: prefix,
       commandTimeoutMs: 500,
-      ...onReplicas,
     });
     const d = digest('failover');
     const repo = 'team/failover';

@@ -9,15 +9,7 @@ import {
   startRedisSentinel,
   startRedisServer,
 } from '../../src/testing/index.js';
-import {
-  driver,
-  type Lent,
-  lendClient,
-  lendCluster,
-  lendSentinel,
-  onReplicas,
-  ownedCache,
-} from './fixture.js';
+import { driver, type Lent, lendClient, lendCluster, lendSentinel, ownedCache } from './fixture.js';
 
 // The conformance suite on every kind of connection, with this run's client library.
 let server: RedisServer;
@@ -80,7 +72,6 @@ describeLayerInfoCache(
       keyPrefix: `${storageId}:`,
       ttlMs,
       meter,
-      ...onReplicas,
     }),
   capabilities,
 );
@@ -93,7 +84,6 @@ describeLayerInfoCache(
       keyPrefix: `${storageId}:`,
       ttlMs,
       meter,
-      ...onReplicas,
     }),
   { ...capabilities, modelRuns: 20 },
 );

@@ -10,14 +10,6 @@ import { createRedisCache, type RedisCacheOptions } from '../../src/index.js';
  */
 export const driver = inject('driver');
 
-/**
- * What a test on a deployment with replicas (every testing Cluster has one per master) adds so
- * that its revocations resolve on node-redis, whose confirmation is not ported yet (refused
- * there: test/drivers/node-redis-refusals.test.ts). ioredis confirms them.
- */
-export const onReplicas: Pick<RedisCacheOptions, 'confirmRevocations'> =
-  driver === 'node-redis' ? { confirmRevocations: false } : {};
-
 /** A cache on a connection it creates with this run's library. */
 export function ownedCache(options: Omit<RedisCacheOptions, 'driver'>) {
   return createRedisCache({ ...options, driver });

@@ -1,18 +1,17 @@
-// Confirmed revocations (confirm.ts): a remove acknowledged on a deployment with replicas is never
-// lost in a failover; one that no replica has rejects instead.
+// Confirmed revocations (src/confirm/): a remove acknowledged on a deployment with replicas is
+// never lost in a failover; one that no replica has rejects instead. On each client library (the
+// driver matrix, see fixture.ts): owned connections, and a lent Sentinel client on node-redis
+// (which the cache does not create itself).
 //
 // The partition is honest: the packets of the master's replication connection are dropped on
 // loopback with iptables (both directions, that connection only), as a network partition between
 // the two would; every other connection, the cluster bus included, keeps working. The tests need
 // root and iptables, and are skipped (saying so) without them.
-//
-// The tests take a cache factory: a second driver runs the same tests by adding one entry to
-// DRIVERS.
 import { execFileSync } from 'node:child_process';
 import { isUnavailableError, type LayerInfoCache } from '@layercache/core';
 import { digest } from '@layercache/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisCache, type RedisCacheOptions } from '../src/index.js';
+import { createRedisCache, type RedisCacheOptions } from '../../src/index.js';
 import {
   type RedisCluster,
   type RedisServer,
@@ -20,19 +19,22 @@ import {
   startRedisCluster,
   startRedisSentinel,
   startRedisServer,
-} from '../src/testing/index.js';
-import { uniquePrefix, waitFor } from './servers.js';
+} from '../../src/testing/index.js';
+import { uniquePrefix, waitFor } from '../servers.js';
+import { driver, lendSentinel, ownedCache } from './fixture.js';
 
-/** Where a cache connects: a standalone URL, Sentinel, or a Cluster's startup nodes. */
-type Target = Pick<RedisCacheOptions, 'url' | 'redis' | 'cluster'>;
-type CacheFactory = (
-  target: Target,
-  options: Pick<RedisCacheOptions, 'keyPrefix' | 'commandTimeoutMs' | 'confirmRevocations'>,
-) => LayerInfoCache;
+type CacheOptions = Pick<
+  RedisCacheOptions,
+  'keyPrefix' | 'commandTimeoutMs' | 'confirmRevocations'
+>;
+/** Opens a cache on a deployment (and closes what it lent the cache with it). */
+type Connect = (options: CacheOptions) => Promise<LayerInfoCache>;
 
-const DRIVERS: Record<string, CacheFactory> = {
-  ioredis: (target, options) => createRedisCache({ ...target, ...options }),
-};
+/** A cache on a connection of its own: a standalone URL, or a Cluster's startup nodes. */
+const owned =
+  (target: Pick<RedisCacheOptions, 'url' | 'cluster'>): Connect =>
+  async (options) =>
+    ownedCache({ ...target, ...options });
 
 // Generous: the tests share two cores with other suites, and a confirmation waits ¾ of it.
 const TIMEOUT_MS = 1000;
@@ -106,11 +108,11 @@ async function replicasCaughtUp(master: RedisServer): Promise<void> {
 
 /** A deployment of one master per key with one replica each, and how to fail it over. */
 interface Deployment {
-  readonly target: Target;
+  readonly connect: Connect;
   /** The master holding `key` and its replica. */
   pair(key: string): Promise<{ master: RedisServer; replica: RedisServer }>;
-  /** Kills `master`, promotes `replica`; resolves with where a cache connects afterwards. */
-  failover(master: RedisServer, replica: RedisServer): Promise<Target>;
+  /** Kills `master`, promotes `replica`; resolves with how a cache connects afterwards. */
+  failover(master: RedisServer, replica: RedisServer): Promise<Connect>;
 }
 
 /** `contains` once the deployment answers again after a failover (errors meanwhile are typed). */
@@ -137,151 +139,156 @@ async function containsAfterFailover(
 }
 
 function describePartition(name: string, deploy: () => Promise<Deployment & AsyncDisposable>) {
-  for (const [driver, create] of Object.entries(DRIVERS)) {
-    describe.skipIf(!canPartition)(
-      `${name} (${driver}): revocations and failover${unlessPartition}`,
-      () => {
-        let deployment: Deployment & AsyncDisposable;
-        beforeAll(async () => {
-          deployment = await deploy();
-        }, 120_000);
-        afterAll(async () => {
-          await deployment?.[Symbol.asyncDispose]();
-        });
+  describe.skipIf(!canPartition)(
+    `${name} (${driver}): revocations and failover${unlessPartition}`,
+    () => {
+      let deployment: Deployment & AsyncDisposable;
+      beforeAll(async () => {
+        deployment = await deploy();
+      }, 120_000);
+      afterAll(async () => {
+        await deployment?.[Symbol.asyncDispose]();
+      });
 
-        const open = (target: Target, prefix: string, confirm?: boolean | 'auto') =>
-          create(target, {
-            keyPrefix: prefix,
-            commandTimeoutMs: TIMEOUT_MS,
-            ...(confirm === undefined ? {} : { confirmRevocations: confirm }),
-          });
+      const open = (connect: Connect, prefix: string) =>
+        connect({ keyPrefix: prefix, commandTimeoutMs: TIMEOUT_MS });
 
-        it('a remove no replica has received rejects with UnavailableError instead of resolving', async () => {
-          const prefix = uniquePrefix('cut');
-          const repo = 'team/cut';
-          const d = digest('cut');
-          await using cache = open(deployment.target, prefix);
-          await cache.add(repo, d);
-          await cache.setMeta(d, { path: 'p', length: 1 });
-          const { master } = await deployment.pair(`${prefix}r:${repo}`);
-          // On a Cluster the meta's key may live on another master: cut that one too.
-          const metaMaster = (await deployment.pair(`${prefix}m:${d}`)).master;
-          const masters = [...new Set([master, metaMaster])];
-          for (const cut of masters) await replicasCaughtUp(cut);
-          const heals = await Promise.all(masters.map(cutReplication));
-          const heal = () => {
-            for (const each of heals) each();
-          };
-          try {
-            const started = performance.now();
-            const error = await cache.remove(repo, d).then(
-              () => undefined,
-              (reason: unknown) => reason,
-            );
-            const elapsed = performance.now() - started;
-            expect(isUnavailableError(error)).toBe(true);
-            expect((error as Error).message).toMatch(/not confirmed by a replica within \d+ ms/);
-            expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.125 + 250);
-            // A deleteMeta is confirmed the same way.
-            await expect(cache.deleteMeta(d)).rejects.toThrow(/not confirmed by a replica/);
-          } finally {
-            heal();
-          }
-        }, 60_000);
+      /**
+       * A cache with one membership, `team/<label>`, on a master whose replica has it; disposing
+       * of it closes the cache.
+       */
+      async function added(label: string) {
+        const prefix = uniquePrefix(label);
+        const repo = `team/${label}`;
+        const d = digest(label);
+        const cache = await open(deployment.connect, prefix);
+        await cache.add(repo, d);
+        const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
+        await replicasCaughtUp(master);
+        return { prefix, repo, d, cache, master, replica, [Symbol.asyncDispose]: cache.close };
+      }
 
-        it('a revocation retried once the partition heals resolves, and the replica has it', async () => {
-          const prefix = uniquePrefix('retry');
-          const repo = 'team/retry';
-          const d = digest('retry');
-          const key = `${prefix}r:${repo}`;
-          await using cache = open(deployment.target, prefix);
-          await cache.add(repo, d);
-          const { master, replica } = await deployment.pair(key);
-          await replicasCaughtUp(master);
-          const heal = await cutReplication(master);
-          let removedAt: number;
-          try {
-            await expect(cache.remove(repo, d)).rejects.toThrow(/not confirmed by a replica/);
-            removedAt = offset(await replicationInfo(master), 'master_repl_offset');
-          } finally {
-            heal();
-          }
-          // The retry removes nothing (the master has it already): the marker write is what
-          // WAIT confirms, and with it the first attempt.
-          expect(await cache.remove(repo, d)).toBe(false);
-          const replicated = offset(await replicationInfo(replica), 'slave_repl_offset');
-          expect(replicated).toBeGreaterThanOrEqual(removedAt);
-        }, 60_000);
-
-        it('clear() rejects while no replica can confirm it, and resolves once one can', async () => {
-          const prefix = uniquePrefix('clear');
-          const repo = 'team/clear';
-          const d = digest('clear');
-          await using cache = open(deployment.target, prefix);
-          await cache.add(repo, d);
-          const { master } = await deployment.pair(`${prefix}r:${repo}`);
-          await replicasCaughtUp(master);
-          const heal = await cutReplication(master);
-          try {
-            await expect(cache.clear()).rejects.toThrow(/not confirmed by a replica/);
-          } finally {
-            heal();
-          }
-          await cache.clear();
-          expect(await cache.contains(repo, d)).toBe(false);
-        }, 60_000);
-
-        it('close() closes the connections revocations were confirmed on', async () => {
-          const prefix = uniquePrefix('close');
-          const repo = 'team/close';
-          const d = digest('close');
-          const { master } = await deployment.pair(`${prefix}r:${repo}`);
-          const connected = async () =>
-            String(
-              await sendRedisCommand(master.host, master.port, [
-                'CLIENT',
-                'LIST',
-                'TYPE',
-                'normal',
-              ]),
-            )
-              .trim()
-              .split('\n').length;
-          const before = await connected();
-          const cache = open(deployment.target, prefix);
-          await cache.add(repo, d);
-          expect(await cache.remove(repo, d)).toBe(true);
-          expect(await connected()).toBeGreaterThanOrEqual(before + 2);
-          await cache.close();
-          await waitFor(
-            async () => (await connected()) === before,
-            5000,
-            'the connections to close',
+      it('a remove no replica has received rejects with UnavailableError instead of resolving', async () => {
+        const prefix = uniquePrefix('cut');
+        const repo = 'team/cut';
+        const d = digest('cut');
+        await using cache = await open(deployment.connect, prefix);
+        await cache.add(repo, d);
+        await cache.setMeta(d, { path: 'p', length: 1 });
+        const { master } = await deployment.pair(`${prefix}r:${repo}`);
+        // On a Cluster the meta's key may live on another master: cut that one too.
+        const metaMaster = (await deployment.pair(`${prefix}m:${d}`)).master;
+        const masters = [...new Set([master, metaMaster])];
+        for (const cut of masters) await replicasCaughtUp(cut);
+        const heals = await Promise.all(masters.map(cutReplication));
+        const heal = () => {
+          for (const each of heals) each();
+        };
+        try {
+          const started = performance.now();
+          const error = await cache.remove(repo, d).then(
+            () => undefined,
+            (reason: unknown) => reason,
           );
-        }, 60_000);
+          const elapsed = performance.now() - started;
+          expect(isUnavailableError(error)).toBe(true);
+          expect((error as Error).message).toMatch(/not confirmed by a replica within \d+ ms/);
+          expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.125 + 250);
+          // A deleteMeta is confirmed the same way.
+          await expect(cache.deleteMeta(d)).rejects.toThrow(/not confirmed by a replica/);
+        } finally {
+          heal();
+        }
+      }, 60_000);
 
-        it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
-          const prefix = uniquePrefix('kept');
-          const repo = 'team/kept';
-          const d = digest('kept');
-          await using cache = open(deployment.target, prefix);
-          await cache.add(repo, d);
-          const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
-          await replicasCaughtUp(master);
-          expect(await cache.remove(repo, d)).toBe(true);
-          // Cut right after the acknowledgement: nothing more reaches the replica.
-          const heal = await cutReplication(master);
-          try {
-            const after = await deployment.failover(master, replica);
-            await using fresh = open(after, prefix);
-            expect(await containsAfterFailover(fresh, repo, d)).toBe(false);
-          } finally {
-            heal();
-          }
-        }, 90_000);
-      },
-    );
-  }
+      it('a revocation retried once the partition heals resolves, and the replica has it', async () => {
+        await using setup = await added('retry');
+        const { cache, repo, d, master, replica } = setup;
+        const heal = await cutReplication(master);
+        let removedAt: number;
+        try {
+          await expect(cache.remove(repo, d)).rejects.toThrow(/not confirmed by a replica/);
+          removedAt = offset(await replicationInfo(master), 'master_repl_offset');
+        } finally {
+          heal();
+        }
+        // The retry removes nothing (the master has it already): the marker write is what
+        // WAIT confirms, and with it the first attempt.
+        expect(await cache.remove(repo, d)).toBe(false);
+        const replicated = offset(await replicationInfo(replica), 'slave_repl_offset');
+        expect(replicated).toBeGreaterThanOrEqual(removedAt);
+      }, 60_000);
+
+      it('clear() rejects while no replica can confirm it, and resolves once one can', async () => {
+        await using setup = await added('clear');
+        const { cache, repo, d, master } = setup;
+        const heal = await cutReplication(master);
+        try {
+          await expect(cache.clear()).rejects.toThrow(/not confirmed by a replica/);
+        } finally {
+          heal();
+        }
+        await cache.clear();
+        expect(await cache.contains(repo, d)).toBe(false);
+      }, 60_000);
+
+      it('close() closes the connections revocations were confirmed on', async () => {
+        const prefix = uniquePrefix('close');
+        const repo = 'team/close';
+        const d = digest('close');
+        const { master } = await deployment.pair(`${prefix}r:${repo}`);
+        const connected = async () =>
+          String(
+            await sendRedisCommand(master.host, master.port, ['CLIENT', 'LIST', 'TYPE', 'normal']),
+          )
+            .trim()
+            .split('\n').length;
+        const before = await connected();
+        const cache = await open(deployment.connect, prefix);
+        await cache.add(repo, d);
+        expect(await cache.remove(repo, d)).toBe(true);
+        expect(await connected()).toBeGreaterThanOrEqual(before + 2);
+        await cache.close();
+        await waitFor(async () => (await connected()) === before, 5000, 'the connections to close');
+      }, 60_000);
+
+      it('a link whose connection was cut is replaced: later revocations are confirmed again', async () => {
+        await using setup = await added('cut-link');
+        const { cache, repo, d, master } = setup;
+        expect(await cache.remove(repo, d)).toBe(true);
+        // Every client connection of the master: the link, and the cache's own (it reconnects).
+        await sendRedisCommand(master.host, master.port, ['CLIENT', 'KILL', 'TYPE', 'normal']);
+        await waitFor(
+          async () => {
+            try {
+              await cache.add(repo, d);
+              return await cache.remove(repo, d);
+            } catch (error) {
+              expect(isUnavailableError(error)).toBe(true);
+              return false;
+            }
+          },
+          10_000,
+          'a confirmed remove after the link was cut',
+        );
+      }, 60_000);
+
+      it('a remove resolves once a replica has it, and a failover keeps the revocation', async () => {
+        await using setup = await added('kept');
+        const { cache, prefix, repo, d, master, replica } = setup;
+        expect(await cache.remove(repo, d)).toBe(true);
+        // Cut right after the acknowledgement: nothing more reaches the replica.
+        const heal = await cutReplication(master);
+        try {
+          const after = await deployment.failover(master, replica);
+          await using fresh = await open(after, prefix);
+          expect(await containsAfterFailover(fresh, repo, d)).toBe(false);
+        } finally {
+          heal();
+        }
+      }, 90_000);
+    },
+  );
 }
 
 // The reproduction of the bug confirmations fix: with them off, the same partition loses an
@@ -296,14 +303,9 @@ function describeUnconfirmedLoss(
       const prefix = uniquePrefix('lost');
       const repo = 'team/lost';
       const d = digest('lost');
-      const open = (target: Target) =>
-        createRedisCache({
-          ...target,
-          keyPrefix: prefix,
-          commandTimeoutMs: TIMEOUT_MS,
-          confirmRevocations: false,
-        });
-      await using cache = open(deployment.target);
+      const open = (connect: Connect) =>
+        connect({ keyPrefix: prefix, commandTimeoutMs: TIMEOUT_MS, confirmRevocations: false });
+      await using cache = await open(deployment.connect);
       await cache.add(repo, d);
       const { master, replica } = await deployment.pair(`${prefix}r:${repo}`);
       await replicasCaughtUp(master);
@@ -311,7 +313,7 @@ function describeUnconfirmedLoss(
       try {
         expect(await cache.remove(repo, d)).toBe(true);
         const after = await deployment.failover(master, replica);
-        await using fresh = open(after);
+        await using fresh = await open(after);
         expect(await containsAfterFailover(fresh, repo, d)).toBe(true);
       } finally {
         heal();
@@ -320,7 +322,7 @@ function describeUnconfirmedLoss(
   });
 }
 
-async function standalone(): Promise<Deployment & AsyncDisposable> {
+async function standalone(): Promise<Deployment & AsyncDisposable & { url: string }> {
   // The master starts a replica's first sync at once, not 5 s later.
   const master = await startRedisServer({ args: ['--repl-diskless-sync-delay', '0'] });
   const replica = await startRedisServer({
@@ -332,12 +334,13 @@ async function standalone(): Promise<Deployment & AsyncDisposable> {
     'the replica to sync',
   );
   return {
-    target: { url: master.url },
+    url: master.url,
+    connect: owned({ url: master.url }),
     pair: async () => ({ master, replica }),
     async failover(dead, promoted) {
       await dead.kill('SIGKILL');
       await sendRedisCommand(promoted.host, promoted.port, ['REPLICAOF', 'NO', 'ONE']);
-      return { url: promoted.url };
+      return owned({ url: promoted.url });
     },
     async [Symbol.asyncDispose]() {
       await Promise.all([master.stop(), replica.stop()]);
@@ -357,11 +360,23 @@ async function sentinel(): Promise<Deployment & AsyncDisposable> {
     20_000,
     'Sentinel to know the replica',
   );
-  const target = {
-    redis: { sentinels: [{ host: watcher.host, port: watcher.port }], name: watcher.name },
+  // ioredis: a connection the cache creates through Sentinel; node-redis: a lent Sentinel client
+  // (the cache creates none), closed with the cache.
+  const connect: Connect = async (options) => {
+    if (driver === 'ioredis') {
+      const sentinels = [{ host: watcher.host, port: watcher.port }];
+      return ownedCache({ redis: { sentinels, name: watcher.name }, ...options });
+    }
+    const lent = await lendSentinel(watcher);
+    const cache = createRedisCache({ client: lent.client, ...options });
+    const close = async () => {
+      await cache.close();
+      await lent.close();
+    };
+    return { ...cache, close, [Symbol.asyncDispose]: close };
   };
   return {
-    target,
+    connect,
     pair: pair.pair,
     async failover(dead, promoted) {
       await dead.kill('SIGKILL');
@@ -373,7 +388,7 @@ async function sentinel(): Promise<Deployment & AsyncDisposable> {
         30_000,
         'Sentinel to promote the replica',
       );
-      return target;
+      return connect;
     },
     async [Symbol.asyncDispose]() {
       await Promise.all([watcher.stop(), pair[Symbol.asyncDispose]()]);
@@ -410,7 +425,7 @@ async function cluster(): Promise<Deployment & AsyncDisposable> {
   }
 
   return {
-    target: { cluster: { nodes: started.nodes } },
+    connect: owned({ cluster: { nodes: started.nodes } }),
     async pair(key) {
       let found: Awaited<ReturnType<typeof findPair>>;
       // A node may learn who replicates whom by gossip a moment after the replica synced.
@@ -433,7 +448,7 @@ async function cluster(): Promise<Deployment & AsyncDisposable> {
         'the replica to take over',
       );
       await started.waitUntilHealthy(30_000);
-      return { cluster: { nodes: started.nodes.filter((node) => node.port !== dead.port) } };
+      return owned({ cluster: { nodes: started.nodes.filter((node) => node.port !== dead.port) } });
     },
     [Symbol.asyncDispose]: () => started.stop(),
   };
@@ -444,10 +459,10 @@ describe('confirmRevocations on a master without replicas', () => {
     await using server = await startRedisServer();
     const repo = 'team/alone';
     const d = digest('alone');
-    await using auto = createRedisCache({ url: server.url, keyPrefix: uniquePrefix('auto') });
+    await using auto = ownedCache({ url: server.url, keyPrefix: uniquePrefix('auto') });
     await auto.add(repo, d);
     expect(await auto.remove(repo, d)).toBe(true);
-    await using always = createRedisCache({
+    await using always = ownedCache({
       url: server.url,
       keyPrefix: uniquePrefix('always'),
       commandTimeoutMs: 1000,
@@ -464,7 +479,7 @@ describe('the first revocation, which asks the master about replicas', () => {
   it('settles within commandTimeoutMs on a frozen server (one deadline, not two)', async () => {
     await using server = await startRedisServer();
     const timeout = 300;
-    await using cache = createRedisCache({
+    await using cache = ownedCache({
       url: server.url,
       keyPrefix: uniquePrefix('frozen'),
       commandTimeoutMs: timeout,
@@ -491,9 +506,9 @@ describe('confirmed revocations on a database other than 0', () => {
     const prefix = uniquePrefix('db');
     const repo = 'team/db';
     const d = digest('db');
-    const url = deployment.target.url!;
-    await using zero = createRedisCache({ url, keyPrefix: prefix });
-    await using three = createRedisCache({ url: `${url}/3`, keyPrefix: prefix });
+    const url = deployment.url;
+    await using zero = ownedCache({ url, keyPrefix: prefix });
+    await using three = ownedCache({ url: `${url}/3`, keyPrefix: prefix });
     await zero.add(repo, d);
     await three.add(repo, d);
     await replicasCaughtUp((await deployment.pair('')).master);
