@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { LayerInfoCache } from '@layercache/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisCache, NEAR_METRICS } from '../../src/index.js';
+import { sendRedisCommand, startRedisServer } from '../../src/testing/index.js';
 import { countingMeter, sleep, untilNearHit } from '../near-helpers.js';
 import { type StandaloneRedis, standaloneRedis, uniquePrefix, waitFor } from '../servers.js';
 import { driver, lendClient, ownedCache } from './fixture.js';
@@ -296,5 +298,37 @@ describe(`${driver}: near cache`, () => {
     const before = await pings();
     await sleep(300);
     expect(await pings()).toBe(before);
+  });
+});
+
+describe(`${driver}: near cache under the README ACL`, () => {
+  // The README's ACL line and what its near cache section says to add, as a user would copy them.
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const line = /^ACL SETUSER registry (.+)$/m.exec(readme)?.[1];
+  const extra = /Under an ACL add `([^`]+)` to the line above/.exec(
+    readme.replace(/\n/g, ' '),
+  )?.[1];
+
+  it('answers from the near cache, sees a remove, and Redis logs no denial', async () => {
+    if (line === undefined || extra === undefined) throw new Error('README.md lost its ACL lines');
+    const password = 'acl-near-Pa55';
+    const rules = `${line} ${extra}`.replace('>PASSWORD', `>${password}`).split(' ');
+    const server = await startRedisServer({ args: ['--user', 'registry', ...rules] });
+    const url = `redis://registry:${password}@${server.host}:${server.port}`;
+    const metrics = countingMeter();
+    const near = ownedCache({ url, meter: metrics.meter, near: { maxStalenessMs: STALENESS } });
+    const other = ownedCache({ url });
+    try {
+      await near.add('lib/a', DIGEST);
+      await untilNearHit(metrics.count, () => near.contains('lib/a', DIGEST));
+      expect(await other.remove('lib/a', DIGEST)).toBe(true);
+      await sleep(STALENESS);
+      expect(await near.contains('lib/a', DIGEST)).toBe(false);
+      const log = (await sendRedisCommand(server.host, server.port, ['ACL', 'LOG'])) as unknown[][];
+      expect(log.map((entry) => String(entry[entry.indexOf('object') + 1]))).toEqual([]);
+    } finally {
+      await Promise.all([near.close(), other.close()]);
+      await server.stop();
+    }
   });
 });
