@@ -3,7 +3,11 @@
 // timers off: ZSCORE/ZADD/GET/SET), on each client library, best of three rounds:
 //
 //   pnpm --filter @layercache/redis build && pnpm --filter @layercache/lru build
-//   node packages/redis/bench/near.mjs redis://127.0.0.1:PORT
+//   node packages/redis/bench/near.mjs redis://127.0.0.1:PORT [--cluster]
+//
+// With --cluster, a throwaway Redis Cluster (3 masters, no replicas, from src/testing) is started
+// and the near cache on it is measured too (ioredis), as "redis Cluster (near)" (a row for the
+// Cluster without near beside it); it is stopped at the end.
 //
 // Mixes over a warm set of 1 000 memberships in 100 repositories (and their metas):
 // - "hits": 100% contains of the warm set;
@@ -16,9 +20,13 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { createLruCache } from '../../lru/dist/index.js';
 import { createRedisCache } from '../dist/index.js';
+import { startRedisCluster } from '../dist/testing/index.js';
 
 const url = process.argv[2];
-if (!url) throw new Error('usage: node near.mjs redis://host:port');
+if (!url) throw new Error('usage: node near.mjs redis://host:port [--cluster]');
+const cluster = process.argv.includes('--cluster')
+  ? await startRedisCluster({ replicasPerMaster: 0 })
+  : undefined;
 const CONCURRENCY = 64;
 const OPS = 300_000;
 const ROUNDS = 3;
@@ -100,6 +108,17 @@ for (const driver of LIBRARIES) {
   });
   caches[`redis ${driver}`] = createRedisCache({ url, driver, keyPrefix: `${prefix}${driver}:p:` });
 }
+if (cluster !== undefined) {
+  caches['redis Cluster (near)'] = createRedisCache({
+    cluster: { nodes: cluster.nodes },
+    keyPrefix: `${prefix}cn:`,
+    near: { max: 100_000 },
+  });
+  caches['redis Cluster'] = createRedisCache({
+    cluster: { nodes: cluster.nodes },
+    keyPrefix: `${prefix}c:`,
+  });
+}
 const subjects = { 'layercache lru': createLruCache({ max: 100_000 }), ...caches, ...rawClients };
 for (const subject of Object.values(subjects)) {
   for (let i = 0; i < WARM; i += 1) {
@@ -119,7 +138,7 @@ for (const [name, mix] of Object.entries(MIXES)) {
   }
   console.log(`mix "${name}" (c=${CONCURRENCY}, best of ${ROUNDS}):`);
   for (const [label, rate] of Object.entries(best)) {
-    console.log(`  ${label.padEnd(26)} ${Math.round(rate).toString().padStart(9)} ops/s`);
+    console.log(`  ${label.padEnd(32)} ${Math.round(rate).toString().padStart(9)} ops/s`);
   }
   for (const driver of LIBRARIES) {
     const near = best[`redis ${driver} (near)`];
@@ -128,9 +147,17 @@ for (const [name, mix] of Object.entries(MIXES)) {
         `near ÷ raw ${driver} ${(near / best[`raw ${driver}`]).toFixed(2)}`,
     );
   }
+  const clusterNear = best['redis Cluster (near)'];
+  if (clusterNear !== undefined) {
+    console.log(
+      `  Cluster near ÷ lru ${(clusterNear / best['layercache lru']).toFixed(2)}, ` +
+        `Cluster near ÷ raw ioredis ${(clusterNear / best['raw ioredis']).toFixed(2)}`,
+    );
+  }
 }
 for (const cache of Object.values(caches)) await cache.clear();
 for (const key of await ioredis.keys(`${prefix}raw:*`)) await ioredis.del(key);
 await Promise.all(Object.values(caches).map((cache) => cache.close()));
 await ioredis.quit();
 await nodeRedis.close();
+await cluster?.stop();

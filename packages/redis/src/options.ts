@@ -109,8 +109,10 @@ export interface RedisCacheOptions extends AdapterOptions {
   /**
    * An in-process near cache in front of Redis, `{ max, maxStalenessMs }` (see the README, "Near
    * cache"): a revocation acknowledged anywhere is never answered `true` more than
-   * `maxStalenessMs` after it resolved (at once within this process). Standalone and Sentinel
-   * on ioredis only: refused on a Cluster and with node-redis (`InvalidArgumentError`). Default: none (every call goes to Redis).
+   * `maxStalenessMs` after it resolved (at once within this process; on a Cluster, after the old
+   * master of its slot also knows of a failover). Standalone, Sentinel and Cluster (a `keyPrefix`
+   * without hash tag), on ioredis only: refused with node-redis (`InvalidArgumentError`).
+   * Default: none (every call goes to Redis).
    */
   readonly near?: NearCacheOptions;
 }

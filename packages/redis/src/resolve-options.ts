@@ -119,7 +119,12 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
   const near =
     options.near === undefined
       ? undefined
-      : resolveNear(options.near, library, cluster, client, redis);
+      : resolveNear(
+          options.near,
+          library,
+          { cluster, client, redis },
+          keyPrefix ?? DEFAULT_KEY_PREFIX,
+        );
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
@@ -139,8 +144,8 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
 export const NEAR_NODE_REDIS_REFUSALS = {
   cluster:
     'is not available on a node-redis Cluster: the node-redis near cache tracks the one ' +
-    'connection of a standalone client, and tracking every master of a Cluster is not done ' +
-    'for node-redis; use a standalone node-redis client, or leave near out',
+    'connection of a standalone client, and tracking every master of a Cluster is done for ' +
+    'ioredis only; use an ioredis Cluster client, or leave near out',
   sentinel:
     'is not available on a node-redis Sentinel client: it spreads commands over a pool of master ' +
     'connections that it replaces by itself on a failover, so tracking cannot be kept on the ' +
@@ -154,9 +159,8 @@ export const NEAR_NODE_REDIS_REFUSALS = {
 function resolveNear(
   near: unknown,
   library: 'ioredis' | 'node-redis',
-  cluster: unknown,
-  client: unknown,
-  redis: unknown,
+  { cluster, client, redis }: { cluster: unknown; client: unknown; redis: unknown },
+  keyPrefix: string,
 ): ResolvedNearOptions {
   if (library === 'node-redis') {
     const kind = client === undefined ? undefined : nodeRedisKind(client as object);
@@ -164,10 +168,12 @@ function resolveNear(
     if (kind === 'sentinel') fail('near', NEAR_NODE_REDIS_REFUSALS.sentinel);
     type Own = { clientSideCache?: unknown; emitInvalidate?: unknown } | undefined;
     const own = (client === undefined ? redis : (client as { options?: Own }).options) as Own;
-    if (own?.clientSideCache || own?.emitInvalidate)
+    if (own?.clientSideCache || own?.emitInvalidate) {
       fail('near', NEAR_NODE_REDIS_REFUSALS.tracking);
+    }
   }
   return resolveNearOptions(FACTORY, near, {
     cluster: cluster !== undefined || (client !== undefined && isCluster(client as never)),
+    keyPrefix,
   });
 }

@@ -29,6 +29,11 @@ export function keySlot(key: string): number {
   return crc16(tag ?? bytes) % 16384;
 }
 
+/** Whether every key starting with `prefix` is in one slot (the prefix holds a hash tag). */
+export function hasHashTag(prefix: string): boolean {
+  return hashTag(Buffer.from(prefix, 'utf8')) !== undefined;
+}
+
 function hashTag(bytes: Buffer): Buffer | undefined {
   const open = bytes.indexOf(0x7b);
   if (open === -1) return undefined;
@@ -48,7 +53,7 @@ const MAX_MARKER_SEARCH = 1 << 20;
  */
 export function createSlotMarkers(prefix: string): (slot: number) => string | undefined {
   // A prefix with a hash tag puts every key of the cache in the tag's slot, markers included.
-  if (hashTag(Buffer.from(prefix, 'utf8')) !== undefined) {
+  if (hasHashTag(prefix)) {
     const pinned = keySlot(prefix);
     return (slot) => (slot === pinned ? `${prefix}c:0` : undefined);
   }

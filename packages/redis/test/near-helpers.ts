@@ -1,4 +1,7 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { isUnavailableError, type LayerInfoCache } from '@layercache/core';
+import { expect } from 'vitest';
 import { NEAR_METRICS } from '../src/index.js';
 import { waitFor } from './servers.js';
 
@@ -17,12 +20,14 @@ export function countingMeter() {
   return { meter: meter as never, count: (name: string) => sums.get(name) ?? 0 };
 }
 
+type Counting = ReturnType<typeof countingMeter>;
+
 /**
  * Reads until the near cache answers a hit (tracking set up and a fence completed); `count` is
  * {@link countingMeter}'s.
  */
 export async function untilNearHit(
-  count: (name: string) => number,
+  count: Counting['count'],
   read: () => Promise<unknown>,
   what = 'a near hit',
 ): Promise<void> {
@@ -35,6 +40,130 @@ export async function untilNearHit(
     5000,
     what,
   );
+}
+
+/** Whether `contains` answers true from the near cache now (its hit counter moved). */
+export function nearHitCheck(cache: LayerInfoCache, metrics: Counting) {
+  return async (repo: string, digest: string): Promise<boolean> => {
+    const before = metrics.count(NEAR_METRICS.hits);
+    const answer = await cache.contains(repo, digest).catch(() => undefined);
+    return answer === true && metrics.count(NEAR_METRICS.hits) > before;
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+/**
+ * The two-process revocation check: `near` (counting through `metrics`) holds `rounds`
+ * memberships; another process (fixtures/revoker.mjs, told where Redis is by `env`) removes them
+ * one by one, and once each remove resolved `near` must answer `false` within `maxStalenessMs`,
+ * and still `false` after it. Most memberships must have been near hits before their remove, or
+ * the check would prove nothing. Logs the revocation latencies.
+ */
+export async function checkRevocationsAcrossProcesses(options: {
+  readonly near: LayerInfoCache;
+  readonly metrics: Counting;
+  readonly env: Record<string, string>;
+  readonly rounds: number;
+  readonly maxStalenessMs: number;
+  readonly repoOf: (index: number) => string;
+  readonly digestOf: (index: number) => string;
+}): Promise<void> {
+  const { near, metrics, rounds, maxStalenessMs, repoOf, digestOf } = options;
+  const child: ChildProcess = fork(new URL('./fixtures/revoker.mjs', import.meta.url), {
+    env: { ...process.env, ...options.env },
+  });
+  const replies: unknown[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (message) => {
+    replies.push(message);
+    wake?.();
+  });
+  const next = async () => {
+    while (replies.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    return replies.shift();
+  };
+  try {
+    expect(await next()).toBe('ready');
+    for (let index = 0; index < rounds; index += 1) await near.add(repoOf(index), digestOf(index));
+    // Every membership is held in the near cache before it is revoked.
+    await waitFor(() => nearHitCheck(near, metrics)(repoOf(0), digestOf(0)), 5000, 'a near hit');
+    const latencies: number[] = [];
+    let nearHitsBeforeRemove = 0;
+    for (let index = 0; index < rounds; index += 1) {
+      const [repo, digest] = [repoOf(index), digestOf(index)];
+      const hitsBefore = metrics.count(NEAR_METRICS.hits);
+      expect(await near.contains(repo, digest)).toBe(true);
+      expect(await near.contains(repo, digest)).toBe(true);
+      if (metrics.count(NEAR_METRICS.hits) > hitsBefore) nearHitsBeforeRemove += 1;
+      child.send({ repo, digest });
+      expect(await next()).toEqual({ removed: true });
+      const resolved = performance.now();
+      // Revocation latency: how soon after the remove resolved this process answers false.
+      // Each poll yields to the event loop, as a server between requests would: a loop of
+      // in-process hits alone would keep the invalidation from being read.
+      while (await near.contains(repo, digest)) {
+        expect(performance.now() - resolved, `round ${index}`).toBeLessThan(maxStalenessMs);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      latencies.push(performance.now() - resolved);
+      const wait = resolved + maxStalenessMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      expect(await near.contains(repo, digest), `round ${index}`).toBe(false);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `near revocation latency over ${rounds} removes: p50 ${percentile(latencies, 50).toFixed(3)} ms, ` +
+        `p99 ${percentile(latencies, 99).toFixed(3)} ms, max ${latencies.at(-1)!.toFixed(3)} ms; ` +
+        `${nearHitsBeforeRemove} of ${rounds} memberships were near hits before their remove`,
+    );
+    // The check above means something only if the revoked memberships were held in process.
+    expect(nearHitsBeforeRemove).toBeGreaterThan(rounds / 2);
+  } finally {
+    child.send('stop');
+  }
+}
+
+/**
+ * The frozen-link check: with the link to the node holding `repo`'s key frozen by `freeze`,
+ * `revoke` removes the membership through another connection; `maxStalenessMs` later `near`
+ * must not answer from memory but go to Redis and time out (`UnavailableError`, not `false`,
+ * which would show the read did not go through the frozen link). After `resume` it answers
+ * `false`, and a membership added again by `readd` is seen again.
+ */
+export async function checkFrozenLink(options: {
+  readonly near: LayerInfoCache;
+  readonly repo: string;
+  readonly digest: string;
+  readonly maxStalenessMs: number;
+  freeze(): void;
+  resume(): void;
+  revoke(): Promise<unknown>;
+  readd(): Promise<unknown>;
+}): Promise<void> {
+  const { near, repo, digest } = options;
+  options.freeze();
+  expect(await options.revoke()).toBe(1);
+  await sleep(options.maxStalenessMs);
+  const answer = await near.contains(repo, digest).then(
+    (value) => value,
+    (error: unknown) => error,
+  );
+  expect(isUnavailableError(answer), String(answer)).toBe(true);
+  options.resume();
+  await waitFor(
+    () =>
+      near.contains(repo, digest).then(
+        (value) => value === false,
+        () => false,
+      ),
+    10_000,
+    'a right answer after the link resumed',
+  );
+  await options.readd();
+  await waitFor(() => near.contains(repo, digest).catch(() => false), 10_000, 'the re-added one');
 }
 
 /**

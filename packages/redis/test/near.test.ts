@@ -27,15 +27,21 @@ describe('near option', () => {
     }
   });
 
-  it('refuses near on a Cluster with an InvalidArgumentError naming near', () => {
+  it('refuses near on a Cluster whose keyPrefix holds a hash tag, naming near', () => {
     let thrown: unknown;
     try {
-      createRedisCache({ cluster: { nodes: [{ host: '127.0.0.1', port: 1 }] }, near: {} });
+      createRedisCache({
+        cluster: { nodes: [{ host: '127.0.0.1', port: 1 }] },
+        keyPrefix: '{registry}:',
+        near: {},
+      });
     } catch (error) {
       thrown = error;
     }
     expect(isInvalidArgumentError(thrown)).toBe(true);
     expect((thrown as { argument: string }).argument).toBe('near');
-    expect((thrown as Error).message).toMatch(/not supported on a Redis Cluster/);
+    expect((thrown as Error).message).toMatch(
+      /on a Redis Cluster needs a keyPrefix without a hash tag/,
+    );
   });
 });

@@ -52,6 +52,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
     process.nextTick(() => {
       tickScheduled = false;
       writes.flush();
+      sweep?.whenLate();
     });
   };
   const reads = createReadWindow(db, statements, { enabled: owned, atEndOfTick });
@@ -61,7 +62,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
     endReads: reads.end,
     atEndOfTick,
   });
-  const stopSweep =
+  const sweep =
     ttlMs === undefined
       ? undefined
       : startSweep(db, statements, { intervalMs: config.sweepIntervalMs, flush: writes.flush });
@@ -159,7 +160,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       ),
 
     close() {
-      stopSweep?.();
+      sweep?.stop();
       // Writes already queued were accepted before close: commit them rather than drop them
       // (or, if the connection is already gone, reject them rather than leave them pending).
       writes.flush();

@@ -5,20 +5,39 @@ import type { Statements } from './statements.js';
 // Rows deleted per statement; another batch follows on a later turn of the event loop, so a
 // large backlog of expired rows never stalls callers.
 const SWEEP_BATCH = 500;
+// How late the timer may be before the write path sweeps in its place (see `Sweep.whenLate`).
+const LATE_MS = 100;
+
+/** The background deletion of expired rows. */
+export interface Sweep {
+  /**
+   * Called after the writes of a tick committed: runs one batch if the timer is more than
+   * {@link LATE_MS} ms late, or the last batch was full. A caller that never yields to the event loop — a bulk import, a
+   * benchmark's closed loop awaiting one call after another — starves every timer, and the file
+   * would grow with expired rows for as long as it writes.
+   */
+  whenLate(): void;
+  stop(): void;
+}
 
 /**
- * Deletes expired rows every `intervalMs` (the timer is `unref()`ed). Expired rows are never
- * answered anyway: the sweep only keeps the file from growing. Returns a function that stops it.
+ * Deletes expired rows every `intervalMs` (the timer is `unref()`ed), and from the write path when
+ * the timer is starved. Expired rows are never answered anyway: the sweep only keeps the file from
+ * growing.
  */
 export function startSweep(
   db: SqliteDatabase,
   statements: Statements,
   { intervalMs, flush }: { readonly intervalMs: number; readonly flush: () => void },
-): () => void {
+): Sweep {
   let stopped = false;
+  // From when the write path sweeps: once the timer is LATE_MS late, or at once after a full
+  // batch (its follow-up is a timer too, which a starved loop would never run).
+  let lateAt = performance.now() + intervalMs + LATE_MS;
 
   function sweep(): void {
     if (stopped || !db.open) return;
+    lateAt = performance.now() + intervalMs + LATE_MS;
     let deleted = 0;
     try {
       flush();
@@ -45,12 +64,20 @@ export function startSweep(
       // expired rows are never answered in the meantime, so nothing is wrong, only larger.
       return;
     }
-    if (deleted === SWEEP_BATCH) setTimeout(sweep, 0).unref();
+    if (deleted === SWEEP_BATCH) {
+      lateAt = 0;
+      setTimeout(sweep, 0).unref();
+    }
   }
 
   const timer = setInterval(sweep, intervalMs).unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
+  return {
+    whenLate() {
+      if (performance.now() >= lateAt) sweep();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
   };
 }

@@ -73,6 +73,29 @@ describe('expired rows', () => {
     expect(await cache.contains('sweep/me', digest(0))).toBe(false);
   });
 
+  it('are deleted while the caller never yields to the event loop (no timer can run)', async () => {
+    const filename = tmp.file('starved.sqlite');
+    await using cache = createSqliteCache({ filename, ttlMs: 50, sweepIntervalMs: 20 });
+    // Every await below is answered from the end-of-tick commit, never from a macrotask: this
+    // loop starves the sweep's timer for its whole second, as a bulk import would.
+    let added = 0;
+    const until = performance.now() + 1000;
+    const lane = async (id: number) => {
+      while (performance.now() < until) await cache.add('starved/me', digest(`${id}-${added++}`));
+    };
+    await Promise.all(Array.from({ length: 16 }, (_, id) => lane(id)));
+    const raw = new BetterSqlite3(filename, { readonly: true });
+    try {
+      const rows = raw.prepare('SELECT count(*) FROM layercache_links').pluck().get() as number;
+      // Without the sweep every row added would still be there. With it, what is left is the
+      // last ~200 ms of adds (TTL, lateness, interval) and at most one batch of the backlog.
+      expect(added).toBeGreaterThan(2000);
+      expect(rows).toBeLessThan(added / 2);
+    } finally {
+      raw.close();
+    }
+  });
+
   it('the sweep timer does not keep a process alive', { timeout: 20_000 }, async () => {
     const child = spawn(
       process.execPath,

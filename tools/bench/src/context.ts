@@ -12,6 +12,8 @@ export interface RunContextOptions {
   readonly redisUrl?: string;
   /** The client library of the Redis adapter's connection. Default: `'ioredis'`. */
   readonly redisDriver?: 'ioredis' | 'node-redis';
+  /** The Redis adapter's near cache. Default: none. */
+  readonly redisNear?: { readonly max?: number; readonly maxStalenessMs?: number };
 }
 
 /**
@@ -61,6 +63,7 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
     scratchDir,
     keyPrefix,
     ...(options.redisDriver === undefined ? {} : { redisDriver: options.redisDriver }),
+    ...(options.redisNear === undefined ? {} : { redisNear: options.redisNear }),
     async redis() {
       redis ??= startRedis();
       return (await redis).endpoint;

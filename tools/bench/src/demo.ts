@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { redisCommandCount } from './adapters/probes.js';
 import { ADAPTERS } from './adapters/registry.js';
 import type { AdapterInstance } from './adapters/types.js';
 import { errorMessage, runCommand } from './cli/args.js';
@@ -24,6 +25,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const context = await createRunContext({
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
     ...(options.driver === undefined ? {} : { redisDriver: options.driver }),
+    ...(options.near === undefined ? {} : { redisNear: options.near }),
   });
   let instance: AdapterInstance | undefined;
   let served: ServedRegistry | undefined;
@@ -63,6 +65,17 @@ async function main(argv: readonly string[]): Promise<void> {
         cause: error,
       });
     }
+    // Redis commands of the replay through the cache: the server's command count around it, less
+    // what one reading of it costs (its own connection's commands). Only the cache's replay
+    // talks to Redis; a shared --redis-url server counts its other clients too.
+    const redisUrl = options.adapter === 'redis' ? (await context.redis()).url : undefined;
+    let commandsBefore = 0;
+    let probeCost = 0;
+    if (redisUrl !== undefined) {
+      const first = await redisCommandCount(redisUrl);
+      commandsBefore = await redisCommandCount(redisUrl);
+      probeCost = commandsBefore - first;
+    }
     const pair = await replayWithAndWithoutCache({
       root,
       latencyMs: options.latencyMs,
@@ -71,8 +84,13 @@ async function main(argv: readonly string[]): Promise<void> {
       cache: instance.cache,
       progress,
     });
+    const redisCommands =
+      redisUrl === undefined
+        ? undefined
+        : (await redisCommandCount(redisUrl)) - commandsBefore - probeCost;
     const saved = pair.withoutCache.backendCalls.total - pair.withCache.backendCalls.total;
     const redis = options.adapter === 'redis' ? await context.redis() : undefined;
+    const near = options.near;
     const result: DemoResult = {
       simulatedLatencyMs: options.latencyMs,
       adapter: {
@@ -80,7 +98,10 @@ async function main(argv: readonly string[]): Promise<void> {
         detail:
           redis === undefined
             ? adapter.description
-            : `${adapter.description} on ${options.driver ?? 'ioredis'}, ${redis.owned ? 'throwaway redis-server' : redis.url}`,
+            : `${adapter.description} on ${options.driver ?? 'ioredis'}, ${redis.owned ? 'throwaway redis-server' : redis.url}` +
+              (near === undefined
+                ? ''
+                : `, near cache (max ${near.max ?? 'default'}, maxStalenessMs ${near.maxStalenessMs ?? 'default'})`),
       },
       storage: {
         root,
@@ -98,6 +119,15 @@ async function main(argv: readonly string[]): Promise<void> {
       },
       withoutCache: pair.withoutCache,
       withCache: pair.withCache,
+      perRequest: {
+        backendCallsWithoutCache:
+          pair.withoutCache.backendCalls.total / Math.max(1, pair.withoutCache.requests),
+        backendCallsWithCache:
+          pair.withCache.backendCalls.total / Math.max(1, pair.withCache.requests),
+        ...(redisCommands === undefined
+          ? {}
+          : { redisCommands: redisCommands / Math.max(1, pair.withCache.requests) }),
+      },
       saved: {
         backendCalls: saved,
         ratio: saved / Math.max(1, pair.withoutCache.backendCalls.total),

@@ -15,6 +15,14 @@ describe('demo flags', () => {
     });
   });
 
+  it('--near-max and --near-staleness-ms turn the Redis near cache on with their values', () => {
+    expect(parseDemoArgs(['--adapter', 'redis']).near).toBeUndefined();
+    expect(parseDemoArgs(['--adapter', 'redis', '--near']).near).toEqual({});
+    expect(
+      parseDemoArgs(['--adapter', 'redis', '--near-max', '500', '--near-staleness-ms', '20']).near,
+    ).toEqual({ max: 500, maxStalenessMs: 20 });
+  });
+
   it('accepts the "--" pnpm forwards before the flags', () => {
     expect(parseDemoArgs(['--', '--adapter', 'memory', '--json'])).toMatchObject({
       adapter: 'memory',
@@ -35,6 +43,12 @@ describe('demo flags', () => {
     [['--redis-url', 'redis://x'], /--redis-url only makes sense with --adapter redis/],
     [['--port', '5000'], /--port only makes sense with --serve/],
     [['--serve', '--port', '70000'], /--port must be an integer from 0 to 65535/],
+    [['--near'], /--near only makes sense with --adapter redis/],
+    [['--adapter', 'redis', '--near', '--driver', 'node-redis'], /--near needs --driver ioredis/],
+    [
+      ['--adapter', 'redis', '--near-staleness-ms', '0'],
+      /--near-staleness-ms must be an integer from 1/,
+    ],
   ])('rejects %j with a message naming the problem', (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(UsageError);
     expect(() => parseDemoArgs(argv)).toThrow(message);

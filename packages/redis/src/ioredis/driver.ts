@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RevocationCommands } from '../confirm/index.js';
 import type { RedisDriver, ScanTarget } from '../driver.js';
-import { sharedIoredisLink } from '../near/index.js';
+import { sharedIoredisClusterLink, sharedIoredisLink } from '../near/index.js';
 import { isCluster } from './client.js';
 import { createIoredisConfirmer } from './confirm.js';
 import type { ClientWatch } from './watch.js';
@@ -108,8 +108,11 @@ export function createIoredisDriver({ client, owned, watch }: RedisConnection): 
     },
 
     confirmer: (options) => createIoredisConfirmer(client, revocationCommands, options),
-    // Never asked of a Cluster: `near` is refused on one when options are read.
-    tracking: (options) => sharedIoredisLink(client as Redis, options),
+    // On a Cluster, one link per master, fenced together (src/near/cluster-link.ts).
+    tracking: (options) =>
+      cluster
+        ? sharedIoredisClusterLink(client as Cluster, options)
+        : sharedIoredisLink(client as Redis, options),
 
     async close(timeoutMs) {
       try {

@@ -1,5 +1,6 @@
 import type { AdapterOptions, LayerInfoStore } from '@layercache/core';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { createIoredisClusterLink } from './cluster-link.js';
 import { createIoredisLink } from './ioredis-link.js';
 import type {
   NearReads,
@@ -18,7 +19,7 @@ export { type NearCacheOptions, type ResolvedNearOptions, resolveNearOptions } f
 /** What `createRedisCache` hands over when `near` is set. */
 export interface NearSetup {
   readonly near: ResolvedNearOptions;
-  /** The connection's tracking link (the driver's; never on a Cluster, refused by options). */
+  /** The connection's tracking link (the driver's). */
   readonly tracking: (options: TrackingLinkOptions) => TrackingLinkFactory;
   readonly keys: { membership(repo: string): string; meta(digest: string): string };
   readonly keyPrefix: string;
@@ -43,9 +44,17 @@ export function sharedIoredisLink(
   return sharedLink(client, (events) => createIoredisLink(client, events, options));
 }
 
+/** The tracking links of an ioredis Cluster's masters (cluster-link.ts), shared likewise. */
+export function sharedIoredisClusterLink(
+  client: Cluster,
+  options: TrackingLinkOptions,
+): TrackingLinkFactory {
+  return sharedLink(client, (events) => createIoredisClusterLink(client, events, options));
+}
+
 /**
- * The tracking link `create` opens for `client`, shared by the near caches on that client,
- * whatever its library.
+ * One link per client, opened by the first near cache on it and closed by the last one, whatever
+ * its library (the node-redis driver shares its own link through this too).
  */
 export function sharedLink(
   client: object,

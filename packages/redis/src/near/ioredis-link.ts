@@ -1,12 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { TrackingEvents, TrackingLink } from './link.js';
-import { createRedirect, INVALIDATION_CHANNEL } from './redirect.js';
+import { createRedirect, INVALIDATION_CHANNEL, type RedirectOptions } from './redirect.js';
 
-export interface IoredisLinkOptions {
-  /** Prefix of the short-lived key the link writes to prove a redirect works. */
-  readonly probePrefix: string;
-  /** Any command of the link not answered within this is a failure. */
-  readonly timeoutMs: number;
+export interface IoredisLinkOptions extends Omit<RedirectOptions, 'view'> {
+  /**
+   * What the server says of the topology, read on the store's connection at set-up and with
+   * every fence (a Cluster node's slot map; see RedirectOptions).
+   */
+  readonly view?: (client: Redis) => Promise<string>;
+  /** Options of the subscriber over those of `client` (a Cluster node's: reconnect). */
+  readonly subscriberOptions?: object;
 }
 
 /**
@@ -29,6 +32,7 @@ export function createIoredisLink(
     autoResubscribe: false,
     enableAutoPipelining: false,
     lazyConnect: false,
+    ...options.subscriberOptions,
   } as object);
   // Bumped when the subscriber connection closes: its id from before is gone.
   let subscriberGeneration = 0;
@@ -40,7 +44,7 @@ export function createIoredisLink(
       socket: () => undefined,
     },
     events,
-    options,
+    { ...options, view: options.view === undefined ? undefined : () => options.view!(client) },
     {
       // After a Sentinel failover the subscriber may still be on the former master, where no
       // redirect from the store's connection can reach it: it reconnects, maybe elsewhere.

@@ -19,6 +19,9 @@
  * cache stops answering; the redirect is proven end to end (a probe key's invalidation) when
  * tracking is set up, so D and S are on the same server.
  *
+ * On a Redis Cluster the link is one per master, fenced together: see cluster-link.ts for why the
+ * bound holds there too, and what it is measured from.
+ *
  * Within the process, a write by this cache drops the entries of its key before it is sent, and
  * fills of that key sent before it or while it runs are not kept.
  */
@@ -212,6 +215,15 @@ export function createNearStore(
     return Promise.resolve(pending).finally(done);
   }
 
+  /**
+   * Whether a fill's answer may become an entry: nothing spoilt it, no flush since it was sent,
+   * and the link is still ready — on a Cluster the pool can change under a read without an event
+   * (cluster-link.ts), which `ready` notices.
+   */
+  function kept(fill: Fill): boolean {
+    return !fill.dirty && fill.epoch === epoch && link.ready;
+  }
+
   function fillMembership(repo: string, digest: string) {
     counters.miss();
     const fill = begin(repos, repo);
@@ -219,7 +231,7 @@ export function createNearStore(
       (expiresAt) => {
         if (fill !== undefined) {
           repos.end(repo, fill);
-          if (!fill.dirty && fill.epoch === epoch && expiresAt !== undefined) {
+          if (kept(fill) && expiresAt !== undefined) {
             entries.setMembership(repo, digest, expiresAt);
           }
         }
@@ -239,7 +251,7 @@ export function createNearStore(
       (found) => {
         if (fill !== undefined) {
           metas.end(digest, fill);
-          if (!fill.dirty && fill.epoch === epoch && found !== undefined) {
+          if (kept(fill) && found !== undefined) {
             entries.setMeta(digest, found.expiresAt, found.meta);
           }
         }

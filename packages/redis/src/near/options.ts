@@ -1,4 +1,5 @@
 import { optionalInteger, optionError, readOptions } from '@layercache/core';
+import { hasHashTag } from '../slot.js';
 
 /**
  * The `near` option of `createRedisCache`: an in-process cache in front of Redis, kept correct by
@@ -38,20 +39,21 @@ const KNOWN = ['max', 'maxStalenessMs'] as const;
 
 /**
  * Reads `near` (already known to be present) with the options kit; names are `near.max` etc.
- * Refused on a Cluster: tracking and fences would be needed per master, which this release does
- * not do (see the README).
+ * On a Cluster the key prefix must not hold a hash tag: the tracking of every master is proven
+ * with a probe key of the prefix in one of its slots (cluster-link.ts), and a hash tag pins every
+ * such key to one slot.
  */
 export function resolveNearOptions(
   factory: string,
   input: unknown,
-  { cluster }: { readonly cluster: boolean },
+  { cluster, keyPrefix }: { readonly cluster: boolean; readonly keyPrefix: string },
 ): ResolvedNearOptions {
-  if (cluster) {
+  if (cluster && hasHashTag(keyPrefix)) {
     throw optionError(
       factory,
       'near',
-      'is not supported on a Redis Cluster yet (tracking would be needed on every master); ' +
-        'use it with a standalone or Sentinel connection',
+      'on a Redis Cluster needs a keyPrefix without a hash tag ({…}): tracking is proven on ' +
+        'every master with a key of the prefix in its slots; drop the hash tag or leave near out',
     );
   }
   const options = readOptions(`${factory}: near`, input, KNOWN);

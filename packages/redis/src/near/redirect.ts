@@ -19,6 +19,22 @@ export interface RedirectedConnection {
   socket(): unknown;
 }
 
+/** How a redirect is set up and checked (the library's link options). */
+export interface RedirectOptions extends TrackingLinkOptions {
+  /**
+   * The probe key of a set-up (default: a fresh key under `probePrefix`). On a Cluster node it
+   * must live in a slot the node serves, or the node answers MOVED; `undefined`: none can be
+   * named now, the set-up fails and is retried.
+   */
+  readonly probeKey?: () => string | undefined;
+  /**
+   * What the server says of the topology, read on the store's connection at set-up and with
+   * every fence (a Cluster node's slot map): a fence whose answer differs from the set-up's, or
+   * that rejects, fails and resets (see cluster-link.ts).
+   */
+  readonly view?: () => Promise<string>;
+}
+
 /** The subscriber tracking is redirected to, once it is subscribed to the channel. */
 export interface RedirectTarget {
   /** Its `CLIENT ID`. */
@@ -69,7 +85,7 @@ export interface Redirect extends TrackingLink {
 export function createRedirect(
   store: RedirectedConnection,
   events: TrackingEvents,
-  options: TrackingLinkOptions,
+  options: RedirectOptions,
   hooks: RedirectHooks,
 ): Redirect {
   let closed = false;
@@ -77,8 +93,9 @@ export function createRedirect(
   // Bumped by every reset: an answer that arrives in a later generation proves nothing.
   let generation = 0;
   let current: RedirectTarget | undefined;
-  // The store connection's socket tracking was confirmed on.
+  // The store connection's socket tracking was confirmed on, and the topology it saw then.
   let trackedSocket: unknown;
+  let baseline: string | undefined;
   let establishing = false;
   let again = false;
   let retry: NodeJS.Timeout | undefined;
@@ -137,23 +154,30 @@ export function createRedirect(
     const at = generation;
     const { id } = current;
     const socket = store.socket();
-    const probe = `${options.probePrefix}${Math.random().toString(36).slice(2)}`;
+    const probe =
+      options.probeKey === undefined
+        ? `${options.probePrefix}${Math.random().toString(36).slice(2)}`
+        : options.probeKey();
     try {
+      if (probe === undefined) throw new Error('no probe key in a slot of this node');
       await within(store.send(['CLIENT', 'TRACKING', 'off']));
       await within(store.send(['CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id)]));
       const seen = new Promise<void>((resolve) => probes.set(probe, resolve));
       await within(store.send(['GET', probe]));
       await within(store.send(['SET', probe, '1', 'PX', '10000']));
       await within(seen);
+      // Read after the probe: a topology change before it is caught by the first fence.
+      const view = options.view === undefined ? undefined : await within(options.view());
       if (at === generation && !closed && socket === store.socket()) {
         trackedSocket = socket;
+        baseline = view;
         ready = true;
         retryMs = RETRY_MS;
       }
     } catch {
       if (at === generation) later();
     } finally {
-      probes.delete(probe);
+      if (probe !== undefined) probes.delete(probe);
     }
   }
 
@@ -195,25 +219,29 @@ export function createRedirect(
       const at = generation;
       const { id } = current;
       let info: unknown;
+      let view: string | undefined;
       try {
-        [info] = await within(
-          Promise.all([store.send(['CLIENT', 'TRACKINGINFO']), current.ping()]),
+        [info, view] = await within(
+          Promise.all([store.send(['CLIENT', 'TRACKINGINFO']), options.view?.(), current.ping()]),
         );
       } catch {
         return false;
       }
       if (at !== generation) return false;
       const { flags, redirect } = readTrackingInfo(info);
-      if (
+      const tracking =
         flags.includes('on') &&
         !flags.includes('broken_redirect') &&
         redirect === id &&
-        trackedSocket === store.socket()
-      ) {
-        return true;
-      }
-      // Tracking is off or points elsewhere: invalidations may have been lost; start again.
-      reset(`tracking is not on as set up (flags ${flags.join(',')})`);
+        trackedSocket === store.socket();
+      if (tracking && view === baseline) return true;
+      // Tracking is off or points elsewhere (or at another socket), or the topology changed:
+      // invalidations may have been lost (or will be sent by a node we do not track); start again.
+      reset(
+        tracking
+          ? 'the topology changed'
+          : `tracking is not on as set up (flags ${flags.join(',')})`,
+      );
       void establish();
       return false;
     },

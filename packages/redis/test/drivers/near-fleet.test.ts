@@ -1,10 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { isUnavailableError, type LayerInfoCache } from '@layercache/core';
+import type { LayerInfoCache } from '@layercache/core';
 import { describeLayerInfoCache } from '@layercache/core/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCache, NEAR_METRICS } from '../../src/index.js';
 import {
+  checkFrozenLink,
+  checkRevocationsAcrossProcesses,
   countingMeter,
   type FreezingProxy,
   sleep,
@@ -66,10 +67,6 @@ async function subscriberPorts(direct: Redis): Promise<Set<number>> {
   );
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
-
 describe(`${driver}: near cache across processes`, () => {
   it('never answers true maxStalenessMs after another process removed the membership', async () => {
     const prefix = uniquePrefix('near-fleet');
@@ -80,63 +77,17 @@ describe(`${driver}: near cache across processes`, () => {
       meter: metrics.meter,
       near: { maxStalenessMs: STALENESS },
     });
-    const child: ChildProcess = fork(new URL('../fixtures/revoker.mjs', import.meta.url), {
-      env: {
-        ...process.env,
-        NEAR_TEST_URL: redis.url,
-        NEAR_TEST_PREFIX: prefix,
-        NEAR_TEST_DRIVER: driver,
-      },
-    });
-    const replies: unknown[] = [];
-    let wake: (() => void) | undefined;
-    child.on('message', (message) => {
-      replies.push(message);
-      wake?.();
-    });
-    const next = async () => {
-      while (replies.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      return replies.shift();
-    };
     try {
-      expect(await next()).toBe('ready');
-      const rounds = 300;
-      for (let index = 0; index < rounds; index += 1) await near.add('fleet/repo', digestOf(index));
-      // Every membership is held in the near cache before it is revoked.
-      await untilNearHit(metrics.count, () => near.contains('fleet/repo', digestOf(0)));
-      const latencies: number[] = [];
-      let nearHitsBeforeRemove = 0;
-      for (let index = 0; index < rounds; index += 1) {
-        const digest = digestOf(index);
-        const hitsBefore = metrics.count(NEAR_METRICS.hits);
-        expect(await near.contains('fleet/repo', digest)).toBe(true);
-        expect(await near.contains('fleet/repo', digest)).toBe(true);
-        if (metrics.count(NEAR_METRICS.hits) > hitsBefore) nearHitsBeforeRemove += 1;
-        child.send({ repo: 'fleet/repo', digest });
-        expect(await next()).toEqual({ removed: true });
-        const resolved = performance.now();
-        // Revocation latency: how soon after the remove resolved this process answers false.
-        // Each poll yields to the event loop, as a server between requests would: a loop of
-        // in-process hits alone would keep the invalidation from being read.
-        while (await near.contains('fleet/repo', digest)) {
-          expect(performance.now() - resolved, `round ${index}`).toBeLessThan(STALENESS);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        latencies.push(performance.now() - resolved);
-        const wait = resolved + STALENESS - performance.now();
-        if (wait > 0) await sleep(wait);
-        expect(await near.contains('fleet/repo', digest), `round ${index}`).toBe(false);
-      }
-      latencies.sort((a, b) => a - b);
-      console.log(
-        `near revocation latency over ${rounds} removes: p50 ${percentile(latencies, 50).toFixed(3)} ms, ` +
-          `p99 ${percentile(latencies, 99).toFixed(3)} ms, max ${latencies.at(-1)!.toFixed(3)} ms; ` +
-          `${nearHitsBeforeRemove} of ${rounds} memberships were near hits before their remove`,
-      );
-      // The check above means something only if the revoked memberships were held in process.
-      expect(nearHitsBeforeRemove).toBeGreaterThan(rounds / 2);
+      await checkRevocationsAcrossProcesses({
+        near,
+        metrics,
+        env: { NEAR_TEST_URL: redis.url, NEAR_TEST_PREFIX: prefix, NEAR_TEST_DRIVER: driver },
+        rounds: 300,
+        maxStalenessMs: STALENESS,
+        repoOf: () => 'fleet/repo',
+        digestOf,
+      });
     } finally {
-      child.send('stop');
       await near.close();
     }
   }, 60_000);
@@ -159,30 +110,17 @@ describe(`${driver}: near cache behind a frozen link`, () => {
     try {
       await near.add('frozen/repo', digest);
       await untilNearHit(metrics.count, () => near.contains('frozen/repo', digest));
-      at.proxy.freeze();
-      expect(await at.direct.zrem(`${prefix}r:frozen/repo`, digest.slice(7))).toBe(1);
-      await sleep(STALENESS);
-      const answer = await near.contains('frozen/repo', digest).then(
-        (value) => value,
-        (error: unknown) => error,
-      );
-      expect(isUnavailableError(answer), String(answer)).toBe(true);
-      at.proxy.resume();
-      await waitFor(
-        () =>
-          near.contains('frozen/repo', digest).then(
-            (value) => value === false,
-            () => false,
-          ),
-        5000,
-        'a right answer after the link resumed',
-      );
-      await at.direct.zadd(`${prefix}r:frozen/repo`, '+inf', digest.slice(7));
-      await waitFor(
-        () => near.contains('frozen/repo', digest).catch(() => false),
-        5000,
-        'the re-added membership',
-      );
+      const key = `${prefix}r:frozen/repo`;
+      await checkFrozenLink({
+        near,
+        repo: 'frozen/repo',
+        digest,
+        maxStalenessMs: STALENESS,
+        freeze: () => at.proxy.freeze(),
+        resume: () => at.proxy.resume(),
+        revoke: () => at.direct.zrem(key, digest.slice(7)),
+        readd: () => at.direct.zadd(key, '+inf', digest.slice(7)),
+      });
     } finally {
       at.proxy.resume();
       await near.close();

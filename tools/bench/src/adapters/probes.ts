@@ -56,6 +56,24 @@ export function redisMemoryProbe(url: string): FootprintProbe {
   };
 }
 
+/**
+ * How many commands the server has run so far (the `calls` of every `INFO commandstats` line,
+ * less the INFO that asks): read before and after a run, the difference is what the run sent —
+ * on a server of its own.
+ */
+export async function redisCommandCount(url: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    const info = await client.info('commandstats');
+    let calls = 0;
+    for (const match of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) calls += Number(match[1]);
+    return calls;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Deletes every key under `prefix` (SCAN + UNLINK): never a FLUSHDB on a server we may share. */
 export async function deleteKeysUnder(client: Redis, prefix: string): Promise<void> {
   let cursor = '0';

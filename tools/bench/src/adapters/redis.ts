@@ -32,6 +32,7 @@ export const redisAdapter: AdapterModule = {
       url,
       keyPrefix: `${context.keyPrefix}${id}:`,
       ...(context.redisDriver === undefined ? {} : { driver: context.redisDriver }),
+      ...(context.redisNear === undefined ? {} : { near: context.redisNear }),
     });
     return redisInstance(cache, url);
   },

@@ -28,6 +28,8 @@ export interface RunContext {
   redis(): Promise<RedisEndpoint>;
   /** The client library of the Redis adapter's own connection (demo `--driver`). */
   readonly redisDriver?: 'ioredis' | 'node-redis';
+  /** The Redis adapter's near cache (demo `--near`); none when absent. */
+  readonly redisNear?: { readonly max?: number; readonly maxStalenessMs?: number };
 }
 
 /**

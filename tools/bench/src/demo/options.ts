@@ -16,6 +16,9 @@ const FLAGS = {
   adapter: { type: 'string' },
   'redis-url': { type: 'string' },
   driver: { type: 'string' },
+  near: { type: 'boolean' },
+  'near-max': { type: 'string' },
+  'near-staleness-ms': { type: 'string' },
   root: { type: 'string' },
   repos: { type: 'string' },
   requests: { type: 'string' },
@@ -38,6 +41,10 @@ first straight against the storage backend, then through layercache's read-throu
   --adapter NAME         cache adapter: ${ADAPTER_NAMES.join(' | ')} (default: ${DEMO_DEFAULTS.adapter}, in a temp file)
   --redis-url URL        Redis for --adapter redis (default: start a throwaway redis-server)
   --driver LIB           client library for --adapter redis: ioredis | node-redis (default: ioredis)
+  --near                 for --adapter redis (ioredis): an in-process near cache in front of Redis
+                         (near: { max, maxStalenessMs }), reporting the Redis commands it saves
+  --near-max N           entries the near cache holds (default: 10000; implies --near)
+  --near-staleness-ms N  the near cache's staleness bound in ms (default: 10; implies --near)
   --root DIR             use an existing registry storage directory (the one holding
                          docker/registry/v2), read-only, instead of generating one
   --repos N              repositories in the generated tree (default: ${DEMO_DEFAULTS.repos})
@@ -59,6 +66,8 @@ export interface DemoOptions {
   readonly adapter: (typeof ADAPTER_NAMES)[number];
   readonly redisUrl: string | undefined;
   readonly driver: 'ioredis' | 'node-redis' | undefined;
+  /** The Redis adapter's `near` option (`--near`, `--near-max`, `--near-staleness-ms`). */
+  readonly near: { readonly max?: number; readonly maxStalenessMs?: number } | undefined;
   readonly root: string | undefined;
   readonly repos: number;
   readonly requests: number;
@@ -82,6 +91,16 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   if (flags.driver !== undefined && flags.adapter !== 'redis') {
     throw new UsageError('--driver only makes sense with --adapter redis');
   }
+  const nearAsked =
+    flags.near === true ||
+    flags['near-max'] !== undefined ||
+    flags['near-staleness-ms'] !== undefined;
+  if (nearAsked && flags.adapter !== 'redis') {
+    throw new UsageError('--near only makes sense with --adapter redis');
+  }
+  if (nearAsked && flags.driver === 'node-redis') {
+    throw new UsageError('--near needs --driver ioredis (node-redis has no near cache yet)');
+  }
   if (flags.port !== undefined && flags.serve !== true) {
     throw new UsageError('--port only makes sense with --serve');
   }
@@ -92,6 +111,20 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
       flags.driver === undefined
         ? undefined
         : choiceFlag('driver', flags.driver, ['ioredis', 'node-redis'] as const, 'ioredis'),
+    near: nearAsked
+      ? {
+          ...(flags['near-max'] === undefined
+            ? {}
+            : { max: integerFlag('near-max', flags['near-max'], 0, { max: 10_000_000 }) }),
+          ...(flags['near-staleness-ms'] === undefined
+            ? {}
+            : {
+                maxStalenessMs: integerFlag('near-staleness-ms', flags['near-staleness-ms'], 0, {
+                  max: 60_000,
+                }),
+              }),
+        }
+      : undefined,
     root: flags.root,
     repos: integerFlag('repos', flags.repos, DEMO_DEFAULTS.repos, { max: 100_000 }),
     requests: integerFlag('requests', flags.requests, DEMO_DEFAULTS.requests, { max: 10_000_000 }),

@@ -40,6 +40,14 @@ export function renderDemoReport(result: DemoResult): string {
       '—',
       `${formatInteger(saved)} (${formatPercent(saved / Math.max(1, withoutCache.backendCalls.total))})`,
     ],
+    [
+      'backend calls per request',
+      result.perRequest.backendCallsWithoutCache.toFixed(3),
+      result.perRequest.backendCallsWithCache.toFixed(3),
+    ],
+    ...(result.perRequest.redisCommands === undefined
+      ? []
+      : [['Redis commands per request', '—', result.perRequest.redisCommands.toFixed(3)]]),
     ['cache hit ratio', '—', formatPercent(withCache.hitRatio)],
     [
       'latency p50 / p99 per request',

@@ -22,6 +22,15 @@ export interface DemoResult {
   };
   readonly withoutCache: ReplayResult;
   readonly withCache: CachedReplayResult;
+  /**
+   * Per request: backend calls without and with the cache, and (Redis adapter) the commands the
+   * Redis server ran during the replay through the cache — fences of a near cache included.
+   */
+  readonly perRequest: {
+    readonly backendCallsWithoutCache: number;
+    readonly backendCallsWithCache: number;
+    readonly redisCommands?: number;
+  };
   /** Backend calls the cache saved, and as a share of the calls without it. */
   readonly saved: { readonly backendCalls: number; readonly ratio: number };
   /** Requests whose answer differed with the cache (must be 0). */
