@@ -30,6 +30,7 @@ export async function untilNearHit(
   count: Counting['count'],
   read: () => Promise<unknown>,
   what = 'a near hit',
+  timeoutMs = 5000,
 ): Promise<void> {
   await waitFor(
     async () => {
@@ -37,7 +38,7 @@ export async function untilNearHit(
       await read();
       return count(NEAR_METRICS.hits) > before;
     },
-    5000,
+    timeoutMs,
     what,
   );
 }

@@ -120,7 +120,8 @@ export function createRedirect(
     if (closed || retry !== undefined) return;
     retry = setTimeout(() => {
       retry = undefined;
-      hooks.replace();
+      // A set-up that succeeded meanwhile (the store connection came up) needs no new subscriber.
+      if (!ready) hooks.replace();
     }, retryMs);
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
     retry.unref();

@@ -170,6 +170,41 @@ describe(`${driver}: near cache`, () => {
     await warm(near, () => near.cache.contains('lib/a', DIGEST));
   });
 
+  it('sets tracking up once Redis comes up, for a cache opened while it was down', async () => {
+    const server = await startRedisServer();
+    await server.kill();
+    const metrics = countingMeter();
+    const cache = ownedCache({
+      url: server.url,
+      keyPrefix: uniquePrefix('near-late'),
+      meter: metrics.meter,
+      near: { maxStalenessMs: STALENESS },
+    });
+    try {
+      // Neither connection can be made: the link retries with a back-off (up to 5 s).
+      await sleep(300);
+      await server.restart();
+      await waitFor(
+        () =>
+          cache.add('lib/a', DIGEST).then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        'Redis',
+      );
+      await untilNearHit(
+        metrics.count,
+        () => cache.contains('lib/a', DIGEST),
+        'a near hit once Redis is up',
+        15_000,
+      );
+    } finally {
+      await cache.close();
+      await server.stop();
+    }
+  }, 30_000);
+
   it('flushes when its own connection is killed (tracking lost), and recovers', async () => {
     const prefix = uniquePrefix('near-kill-own');
     const near = open(prefix, { maxStalenessMs: STALENESS });
