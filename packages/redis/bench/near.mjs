@@ -1,11 +1,12 @@
 // Near cache throughput at concurrency 64, side by side with the lru adapter, the Redis adapter
-// without `near` and raw ioredis (auto-pipelined ZSCORE/ZADD/GET/SET), best of three rounds:
+// without `near` and the raw clients (auto-pipelined ioredis, node-redis with its per-command
+// timers off: ZSCORE/ZADD/GET/SET), on each client library, best of three rounds:
 //
 //   pnpm --filter @layercache/redis build && pnpm --filter @layercache/lru build
 //   node packages/redis/bench/near.mjs redis://127.0.0.1:PORT [--cluster]
 //
 // With --cluster, a throwaway Redis Cluster (3 masters, no replicas, from src/testing) is started
-// and the near cache on it is measured too, as "layercache redis Cluster (near)" (a row for the
+// and the near cache on it is measured too (ioredis), as "redis Cluster (near)" (a row for the
 // Cluster without near beside it); it is stopped at the end.
 //
 // Mixes over a warm set of 1 000 memberships in 100 repositories (and their metas):
@@ -16,6 +17,7 @@
 // Only keys under a fresh prefix are written, and deleted at the end.
 
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { createLruCache } from '../../lru/dist/index.js';
 import { createRedisCache } from '../dist/index.js';
 import { startRedisCluster } from '../dist/testing/index.js';
@@ -70,39 +72,54 @@ async function measure(subject, mix) {
 }
 
 const prefix = `near-bench-${process.pid}:`;
-const raw = new Redis(url, { enableAutoPipelining: true });
 const rawKey = (k) => `${prefix}raw:${k}`;
-const subjects = {
-  'layercache lru': createLruCache({ max: 100_000 }),
-  'layercache redis (near)': createRedisCache({
-    url,
-    keyPrefix: `${prefix}n:`,
-    near: { max: 100_000 },
-  }),
-  'layercache redis': createRedisCache({ url, keyPrefix: `${prefix}p:` }),
-  ...(cluster === undefined
-    ? {}
-    : {
-        'layercache redis Cluster (near)': createRedisCache({
-          cluster: { nodes: cluster.nodes },
-          keyPrefix: `${prefix}cn:`,
-          near: { max: 100_000 },
-        }),
-        'layercache redis Cluster': createRedisCache({
-          cluster: { nodes: cluster.nodes },
-          keyPrefix: `${prefix}c:`,
-        }),
-      }),
+const ioredis = new Redis(url, { enableAutoPipelining: true });
+// As the cache's owned node-redis clients: node-redis' 5 s timer per command costs throughput.
+const nodeRedis = createClient({ url, commandOptions: { timeout: 0 } });
+await nodeRedis.connect();
+const rawClients = {
   'raw ioredis': {
-    add: (repo, d) => raw.zadd(rawKey(repo), '+inf', d),
-    contains: async (repo, d) => (await raw.zscore(rawKey(repo), d)) !== null,
+    add: (repo, d) => ioredis.zadd(rawKey(repo), '+inf', d),
+    contains: async (repo, d) => (await ioredis.zscore(rawKey(repo), d)) !== null,
     meta: async (d) => {
-      const value = await raw.get(rawKey(d));
+      const value = await ioredis.get(rawKey(d));
       return value === null ? undefined : JSON.parse(value);
     },
-    setMeta: (d, m) => raw.set(rawKey(d), JSON.stringify(m)),
+    setMeta: (d, m) => ioredis.set(rawKey(d), JSON.stringify(m)),
+  },
+  'raw node-redis': {
+    add: (repo, d) => nodeRedis.zAdd(rawKey(repo), { score: Number.POSITIVE_INFINITY, value: d }),
+    contains: async (repo, d) => (await nodeRedis.zScore(rawKey(repo), d)) !== null,
+    meta: async (d) => {
+      const value = await nodeRedis.get(rawKey(d));
+      return value === null ? undefined : JSON.parse(value);
+    },
+    setMeta: (d, m) => nodeRedis.set(rawKey(d), JSON.stringify(m)),
   },
 };
+const LIBRARIES = ['ioredis', 'node-redis'];
+const caches = {};
+for (const driver of LIBRARIES) {
+  caches[`redis ${driver} (near)`] = createRedisCache({
+    url,
+    driver,
+    keyPrefix: `${prefix}${driver}:n:`,
+    near: { max: 100_000 },
+  });
+  caches[`redis ${driver}`] = createRedisCache({ url, driver, keyPrefix: `${prefix}${driver}:p:` });
+}
+if (cluster !== undefined) {
+  caches['redis Cluster (near)'] = createRedisCache({
+    cluster: { nodes: cluster.nodes },
+    keyPrefix: `${prefix}cn:`,
+    near: { max: 100_000 },
+  });
+  caches['redis Cluster'] = createRedisCache({
+    cluster: { nodes: cluster.nodes },
+    keyPrefix: `${prefix}c:`,
+  });
+}
+const subjects = { 'layercache lru': createLruCache({ max: 100_000 }), ...caches, ...rawClients };
 for (const subject of Object.values(subjects)) {
   for (let i = 0; i < WARM; i += 1) {
     await subject.add(repoOf(i), digest(i));
@@ -119,16 +136,18 @@ for (const [name, mix] of Object.entries(MIXES)) {
       best[label] = Math.max(best[label] ?? 0, await measure(subject, mix));
     }
   }
-  const near = best['layercache redis (near)'];
   console.log(`mix "${name}" (c=${CONCURRENCY}, best of ${ROUNDS}):`);
   for (const [label, rate] of Object.entries(best)) {
     console.log(`  ${label.padEnd(32)} ${Math.round(rate).toString().padStart(9)} ops/s`);
   }
-  console.log(
-    `  near ÷ lru ${(near / best['layercache lru']).toFixed(2)}, ` +
-      `near ÷ raw ioredis ${(near / best['raw ioredis']).toFixed(2)}`,
-  );
-  const clusterNear = best['layercache redis Cluster (near)'];
+  for (const driver of LIBRARIES) {
+    const near = best[`redis ${driver} (near)`];
+    console.log(
+      `  ${driver} near ÷ lru ${(near / best['layercache lru']).toFixed(2)}, ` +
+        `near ÷ raw ${driver} ${(near / best[`raw ${driver}`]).toFixed(2)}`,
+    );
+  }
+  const clusterNear = best['redis Cluster (near)'];
   if (clusterNear !== undefined) {
     console.log(
       `  Cluster near ÷ lru ${(clusterNear / best['layercache lru']).toFixed(2)}, ` +
@@ -136,15 +155,9 @@ for (const [name, mix] of Object.entries(MIXES)) {
     );
   }
 }
-await subjects['layercache redis (near)'].clear();
-await subjects['layercache redis'].clear();
-await subjects['layercache redis Cluster (near)']?.clear();
-await subjects['layercache redis Cluster']?.clear();
-for (const key of await raw.keys(`${prefix}raw:*`)) await raw.del(key);
-await Promise.all(
-  Object.values(subjects)
-    .filter((subject) => typeof subject.close === 'function')
-    .map((subject) => subject.close()),
-);
-await raw.quit();
+for (const cache of Object.values(caches)) await cache.clear();
+for (const key of await ioredis.keys(`${prefix}raw:*`)) await ioredis.del(key);
+await Promise.all(Object.values(caches).map((cache) => cache.close()));
+await ioredis.quit();
+await nodeRedis.close();
 await cluster?.stop();

@@ -9,7 +9,7 @@ import {
   optionalString,
   readOptions,
 } from '@layercache/core';
-import { libraryOf } from './clients.js';
+import { libraryOf, nodeRedisKind } from './clients.js';
 import { checkClient, checkCluster, checkRedis } from './ioredis/check.js';
 import { isCluster } from './ioredis/client.js';
 import { type ResolvedNearOptions, resolveNearOptions } from './near/options.js';
@@ -119,7 +119,12 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
   const near =
     options.near === undefined
       ? undefined
-      : resolveNear(options.near, library, cluster, client, keyPrefix ?? DEFAULT_KEY_PREFIX);
+      : resolveNear(
+          options.near,
+          library,
+          { cluster, client, redis },
+          keyPrefix ?? DEFAULT_KEY_PREFIX,
+        );
   return {
     keyPrefix: keyPrefix ?? DEFAULT_KEY_PREFIX,
     ttlMs,
@@ -133,21 +138,40 @@ export function resolveOptions(input: unknown): ResolvedRedisCacheOptions {
 }
 
 /**
- * Why `near` is refused where it is: its tracking link (src/near/ioredis-link.ts) is written for
- * ioredis.
+ * Why `near` is refused on node-redis where it is: its tracking link (src/node-redis/near-link.ts)
+ * follows the one connection of a standalone client.
  */
-export const NEAR_NODE_REDIS_REFUSAL =
-  'is not available with the node-redis driver yet (its CLIENT TRACKING link is written for ' +
-  'ioredis); use driver "ioredis" (or an ioredis client) for a near cache, or leave near out';
+export const NEAR_NODE_REDIS_REFUSALS = {
+  cluster:
+    'is not available on a node-redis Cluster: the node-redis near cache tracks the one ' +
+    'connection of a standalone client, and tracking every master of a Cluster is done for ' +
+    'ioredis only; use an ioredis Cluster client, or leave near out',
+  sentinel:
+    'is not available on a node-redis Sentinel client: it spreads commands over a pool of master ' +
+    'connections that it replaces by itself on a failover, so tracking cannot be kept on the ' +
+    'connection reads go through; use an ioredis client through Sentinel, or leave near out',
+  tracking:
+    'is not available on a node-redis client created with clientSideCache or emitInvalidate: ' +
+    'node-redis turns tracking on for itself at every connect, and the near cache needs it ' +
+    'redirected to a connection of its own; lend a client without them, or leave near out',
+} as const;
 
 function resolveNear(
   near: unknown,
   library: 'ioredis' | 'node-redis',
-  cluster: unknown,
-  client: unknown,
+  { cluster, client, redis }: { cluster: unknown; client: unknown; redis: unknown },
   keyPrefix: string,
 ): ResolvedNearOptions {
-  if (library === 'node-redis') fail('near', NEAR_NODE_REDIS_REFUSAL);
+  if (library === 'node-redis') {
+    const kind = client === undefined ? undefined : nodeRedisKind(client as object);
+    if (cluster !== undefined || kind === 'cluster') fail('near', NEAR_NODE_REDIS_REFUSALS.cluster);
+    if (kind === 'sentinel') fail('near', NEAR_NODE_REDIS_REFUSALS.sentinel);
+    type Own = { clientSideCache?: unknown; emitInvalidate?: unknown } | undefined;
+    const own = (client === undefined ? redis : (client as { options?: Own }).options) as Own;
+    if (own?.clientSideCache || own?.emitInvalidate) {
+      fail('near', NEAR_NODE_REDIS_REFUSALS.tracking);
+    }
+  }
   return resolveNearOptions(FACTORY, near, {
     cluster: cluster !== undefined || (client !== undefined && isCluster(client as never)),
     keyPrefix,

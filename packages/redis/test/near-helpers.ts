@@ -22,6 +22,27 @@ export function countingMeter() {
 
 type Counting = ReturnType<typeof countingMeter>;
 
+/**
+ * Reads until the near cache answers a hit (tracking set up and a fence completed); `count` is
+ * {@link countingMeter}'s.
+ */
+export async function untilNearHit(
+  count: Counting['count'],
+  read: () => Promise<unknown>,
+  what = 'a near hit',
+  timeoutMs = 5000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const before = count(NEAR_METRICS.hits);
+      await read();
+      return count(NEAR_METRICS.hits) > before;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 /** Whether `contains` answers true from the near cache now (its hit counter moved). */
 export function nearHitCheck(cache: LayerInfoCache, metrics: Counting) {
   return async (repo: string, digest: string): Promise<boolean> => {

@@ -52,8 +52,11 @@ export function sharedIoredisClusterLink(
   return sharedLink(client, (events) => createIoredisClusterLink(client, events, options));
 }
 
-/** One link per client, opened by the first near cache on it and closed by the last one. */
-function sharedLink(
+/**
+ * One link per client, opened by the first near cache on it and closed by the last one, whatever
+ * its library (the node-redis driver shares its own link through this too).
+ */
+export function sharedLink(
   client: object,
   create: (events: TrackingEvents) => TrackingLink,
 ): TrackingLinkFactory {

@@ -1,27 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { TrackingEvents, TrackingLink } from './link.js';
+import { createRedirect, INVALIDATION_CHANNEL, type RedirectOptions } from './redirect.js';
 
-/** The Pub/Sub channel Redis publishes invalidations on in redirect mode (RESP2). */
-const CHANNEL = '__redis__:invalidate';
-// A set-up that failed is retried after this, doubling up to the maximum.
-const RETRY_MS = 250;
-const MAX_RETRY_MS = 5000;
-
-export interface IoredisLinkOptions {
-  /** Prefix of the short-lived key the link writes to prove a redirect works. */
-  readonly probePrefix: string;
-  /** Any command of the link not answered within this is a failure. */
-  readonly timeoutMs: number;
-  /**
-   * The probe key of a set-up (default: a fresh key under `probePrefix`). On a Cluster node it
-   * must live in a slot the node serves, or the node answers MOVED; `undefined`: none can be
-   * named now, the set-up fails and is retried.
-   */
-  readonly probeKey?: () => string | undefined;
+export interface IoredisLinkOptions extends Omit<RedirectOptions, 'view'> {
   /**
    * What the server says of the topology, read on the store's connection at set-up and with
-   * every fence (a Cluster node's slot map): a fence whose answer differs from the set-up's, or
-   * that rejects, fails and resets (see cluster-link.ts).
+   * every fence (a Cluster node's slot map; see RedirectOptions).
    */
   readonly view?: (client: Redis) => Promise<string>;
   /** Options of the subscriber over those of `client` (a Cluster node's: reconnect). */
@@ -33,13 +17,8 @@ export interface IoredisLinkOptions {
  * only RESP2, and ioredis 6 on RESP3 drops push frames it does not know (`invalidate`,
  * `tracking-redir-broken`) without an event. So the store's own connection `client` (which every
  * read of a standalone or Sentinel client goes through) runs `CLIENT TRACKING on REDIRECT <id>`
- * to a subscriber connection of the link's own, on RESP2, subscribed to `__redis__:invalidate`.
- *
- * Setting up proves the redirect end to end — the store connection reads and writes a probe key
- * and the subscriber must receive its invalidation — so the two connections are known to be on
- * the same server (after a Sentinel failover one may not be yet). A fence is `CLIENT
- * TRACKINGINFO` on the store connection and `PING` on the subscriber, sent together: see
- * near-store.ts for why that proves every earlier invalidation arrived.
+ * to a subscriber connection of the link's own, on RESP2, subscribed to `__redis__:invalidate`
+ * (set-up, probe and fence: redirect.ts).
  */
 export function createIoredisLink(
   client: Redis,
@@ -55,209 +34,63 @@ export function createIoredisLink(
     lazyConnect: false,
     ...options.subscriberOptions,
   } as object);
-  let closed = false;
-  let ready = false;
-  // Bumped by every reset: an answer that arrives in a later generation proves nothing.
-  let generation = 0;
-  let subscriberId: number | undefined;
   // Bumped when the subscriber connection closes: its id from before is gone.
   let subscriberGeneration = 0;
-  let establishing = false;
-  let again = false;
-  let retry: NodeJS.Timeout | undefined;
-  let retryMs = RETRY_MS;
-  // The topology as the server saw it when tracking was confirmed (`options.view`).
-  let baseline: string | undefined;
-  const probes = new Map<string, () => void>();
-
-  function reset(reason: string): void {
-    generation += 1;
-    ready = false;
-    events.reset(reason);
-  }
-
-  function within<T>(pending: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('tracking link timed out')), options.timeoutMs);
-    });
-    return Promise.race([pending, late]).finally(() => clearTimeout(timer));
-  }
-
-  /**
-   * Starts over after a failed set-up, with a new subscriber connection: after a Sentinel
-   * failover the old one may still be on the former master, where no redirect from the store's
-   * connection can reach it.
-   */
-  function later(): void {
-    if (closed || retry !== undefined) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      if (subscriber.status === 'ready') subscriber.disconnect(true);
-      else void establish();
-    }, retryMs);
-    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-    retry.unref();
-  }
-
-  /**
-   * Runs {@link attempt} one at a time: two overlapping set-ups could turn tracking off while the
-   * other has already declared it on.
-   */
-  async function establish(): Promise<void> {
-    if (establishing) {
-      again = true;
-      return;
-    }
-    establishing = true;
-    try {
-      do {
-        again = false;
-        await attempt();
-      } while (again && !closed);
-    } finally {
-      establishing = false;
-    }
-  }
-
-  /** Turns tracking on for the current pair of connections and proves it works. */
-  async function attempt(): Promise<void> {
-    if (closed || subscriberId === undefined || client.status !== 'ready') return;
-    // Tracking is turned off first: reads kept so far would no longer be tracked.
-    if (ready) reset('tracking re-established');
-    const at = generation;
-    const id = subscriberId;
-    const probe =
-      options.probeKey === undefined
-        ? `${options.probePrefix}${Math.random().toString(36).slice(2)}`
-        : options.probeKey();
-    try {
-      if (probe === undefined) throw new Error('no probe key in a slot of this node');
-      await within(client.call('CLIENT', 'TRACKING', 'off'));
-      await within(client.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id)));
-      const seen = new Promise<void>((resolve) => probes.set(probe, resolve));
-      await within(client.get(probe));
-      await within(client.set(probe, '1', 'PX', 10_000));
-      await within(seen);
-      // Read after the probe: a topology change before it is caught by the first fence.
-      const view = options.view === undefined ? undefined : await within(options.view(client));
-      if (at === generation && !closed) {
-        baseline = view;
-        ready = true;
-        retryMs = RETRY_MS;
-      }
-    } catch {
-      if (at === generation) later();
-    } finally {
-      if (probe !== undefined) probes.delete(probe);
-    }
-  }
+  const redirect = createRedirect(
+    {
+      isReady: () => client.status === 'ready',
+      send: ([command, ...args]) => client.call(command!, ...args),
+      // ioredis reports every new connection by 'close' and 'ready', where the link resets.
+      socket: () => undefined,
+    },
+    events,
+    { ...options, view: options.view === undefined ? undefined : () => options.view!(client) },
+    {
+      // After a Sentinel failover the subscriber may still be on the former master, where no
+      // redirect from the store's connection can reach it: it reconnects, maybe elsewhere.
+      replace() {
+        if (subscriber.status === 'ready') subscriber.disconnect(true);
+        else void redirect.establish();
+      },
+      detach() {
+        client.off('close', onClose);
+        client.off('ready', onReady);
+      },
+      release: () =>
+        redirect.within(subscriber.quit()).then(
+          () => {},
+          () => subscriber.disconnect(),
+        ),
+    },
+  );
 
   async function subscribe(): Promise<void> {
     const at = subscriberGeneration;
     try {
-      const id = Number(await within(subscriber.client('ID')));
-      await within(subscriber.subscribe(CHANNEL));
-      if (at !== subscriberGeneration || closed) return;
-      subscriberId = id;
-      await establish();
+      const id = Number(await redirect.within(subscriber.client('ID')));
+      await redirect.within(subscriber.subscribe(INVALIDATION_CHANNEL));
+      if (at !== subscriberGeneration || redirect.closed) return;
+      redirect.target({ id, ping: () => subscriber.ping() });
     } catch {
-      // A subscriber that stayed up is replaced, later (see there).
-      if (at === subscriberGeneration) later();
+      // A subscriber that stayed up is replaced, later (see replace).
+      if (at === subscriberGeneration) redirect.later();
     }
   }
 
   subscriber.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
-    if (channel.toString() !== CHANNEL) return;
-    if (message === null || !Array.isArray(message)) {
-      events.invalidate(null);
-      return;
-    }
-    const keys = message.map((key) => key.toString());
-    for (const key of keys) probes.get(key)?.();
-    events.invalidate(keys);
+    if (channel.toString() === INVALIDATION_CHANNEL) redirect.message(message);
   });
   subscriber.on('ready', () => void subscribe());
   subscriber.on('close', () => {
-    subscriberId = undefined;
     subscriberGeneration += 1;
-    reset('invalidation connection closed');
+    redirect.target(undefined);
   });
   // Failures surface as fences that do not complete; the store names the client's errors.
   subscriber.on('error', () => {});
-  const onClose = () => reset('connection closed');
-  const onReady = () => void establish();
+  const onClose = () => redirect.reset('connection closed');
+  const onReady = () => void redirect.establish();
   client.on('close', onClose);
   client.on('ready', onReady);
 
-  return {
-    get ready() {
-      return ready;
-    },
-
-    async fence() {
-      if (!ready || subscriberId === undefined) return false;
-      const at = generation;
-      const id = subscriberId;
-      let info: unknown;
-      let view: string | undefined;
-      try {
-        [info, view] = await within(
-          Promise.all([
-            client.call('CLIENT', 'TRACKINGINFO'),
-            options.view?.(client),
-            subscriber.ping(),
-          ]),
-        );
-      } catch {
-        return false;
-      }
-      if (at !== generation) return false;
-      const { flags, redirect } = readTrackingInfo(info);
-      const tracking =
-        flags.includes('on') && !flags.includes('broken_redirect') && redirect === id;
-      if (tracking && view === baseline) return true;
-      // Tracking is off or points elsewhere, or the topology changed: invalidations may have
-      // been lost (or will be sent by a node we do not track); start again.
-      reset(
-        tracking
-          ? 'the topology changed'
-          : `tracking is not on as set up (flags ${flags.join(',')})`,
-      );
-      void establish();
-      return false;
-    },
-
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearTimeout(retry);
-      client.off('close', onClose);
-      client.off('ready', onReady);
-      reset('closed');
-      if (client.status === 'ready') {
-        await within(client.call('CLIENT', 'TRACKING', 'off')).catch(() => {});
-      }
-      await within(subscriber.quit()).catch(() => subscriber.disconnect());
-    },
-  };
-}
-
-/** `CLIENT TRACKINGINFO` as a flat array (RESP2, ioredis' default) or a map (RESP3 types). */
-function readTrackingInfo(info: unknown): { flags: string[]; redirect: number | undefined } {
-  let fields: Record<string, unknown> = {};
-  if (Array.isArray(info)) {
-    for (let index = 0; index + 1 < info.length; index += 2) {
-      fields[String(info[index])] = info[index + 1];
-    }
-  } else if (info instanceof Map) {
-    fields = Object.fromEntries(info);
-  } else if (typeof info === 'object' && info !== null) {
-    fields = info as Record<string, unknown>;
-  }
-  // RESP3 reply types give the flags as a Set.
-  const flags =
-    Array.isArray(fields.flags) || fields.flags instanceof Set ? [...fields.flags].map(String) : [];
-  const redirect = fields.redirect === undefined ? undefined : Number(fields.redirect);
-  return { flags, redirect };
+  return redirect;
 }

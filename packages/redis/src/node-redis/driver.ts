@@ -1,6 +1,8 @@
 import type { RedisDriver, ScanTarget } from '../driver.js';
+import { sharedLink } from '../near/index.js';
 import { createNodeRedisConfirmer } from './confirm.js';
 import { type NodeRedisMulti, revocationCommands } from './multi.js';
+import { createNodeRedisLink, type NodeRedisTrackedClient } from './near-link.js';
 import { describeState, type NodeRedisWatch, type WatchedClient } from './watch.js';
 
 type Score = number | null;
@@ -124,6 +126,12 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
     },
 
     confirmer: (options) => createNodeRedisConfirmer(client, watch.kind, options),
+    // Only ever asked of a standalone client: `near` is refused on a node-redis cluster or
+    // sentinel when options are read (resolve-options.ts).
+    tracking: (options) =>
+      sharedLink(client, (events) =>
+        createNodeRedisLink(client as unknown as NodeRedisTrackedClient, events, options),
+      ),
 
     async close(timeoutMs) {
       connection.stopConnecting?.();

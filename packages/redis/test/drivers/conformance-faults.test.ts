@@ -1,4 +1,4 @@
-import { describeLayerInfoCache } from '@layercache/core/conformance';
+import { type ConformanceFactory, describeLayerInfoCache } from '@layercache/core/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { type RedisServer, sendRedisCommand, startRedisServer } from '../../src/testing/index.js';
 import { waitFor } from '../servers.js';
@@ -58,48 +58,60 @@ async function restartLoaded(server: RedisServer): Promise<void> {
   );
 }
 
-describeLayerInfoCache(
-  `${driver}: standalone, server frozen (SIGSTOP)`,
-  ({ storageId, ttlMs, meter }) =>
-    ownedCache({
-      url: frozen.url,
-      keyPrefix: `${storageId}:`,
-      ttlMs,
-      meter,
-      commandTimeoutMs: COMMAND_TIMEOUT_MS,
-    }),
-  {
-    ttl: true,
-    metrics: true,
-    durable: true,
-    faults: {
-      break: () => signal(frozen, 'SIGSTOP'),
-      heal: () => signal(frozen, 'SIGCONT'),
-      timeoutMs: FAULT_TIMEOUT_MS,
-    },
-    shared: { processModule: new URL('../fixtures/shared-cache.mjs', import.meta.url) },
-  },
-);
+// Each configuration also runs with the near cache on. Then reads may be answered from memory for
+// up to MAX_STALENESS_MS into an outage (the value acknowledged before it): they are not
+// "affected", only held to right answers or UnavailableError; every write still fails.
+const MAX_STALENESS_MS = 10;
+const NEAR_AFFECTS = ['add', 'remove', 'setMeta', 'deleteMeta', 'clear'] as const;
 
-describeLayerInfoCache(
-  `${driver}: standalone, server stopped and restarted (append-only file)`,
-  ({ storageId, ttlMs, meter }) =>
-    ownedCache({
-      url: stopped.url,
-      keyPrefix: `${storageId}:`,
-      ttlMs,
-      meter,
-      commandTimeoutMs: COMMAND_TIMEOUT_MS,
-    }),
-  {
-    ttl: true,
-    metrics: true,
-    durable: true,
-    shared: true,
-    faults: {
-      break: () => stopped.kill('SIGKILL'),
-      heal: () => restartLoaded(stopped),
-      timeoutMs: FAULT_TIMEOUT_MS,
+for (const near of [undefined, { maxStalenessMs: MAX_STALENESS_MS }]) {
+  const named = near === undefined ? '' : ' with a near cache';
+  const faults = near === undefined ? {} : { affects: NEAR_AFFECTS };
+  const bound = near === undefined ? {} : { maxStalenessMs: MAX_STALENESS_MS };
+  // The suite's factory: a cache on `server` (read when the suite runs, after beforeAll).
+  const on =
+    (server: () => RedisServer): ConformanceFactory =>
+    ({ storageId, ttlMs, meter }) =>
+      ownedCache({
+        url: server().url,
+        keyPrefix: `${storageId}:`,
+        ttlMs,
+        meter,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        ...(near === undefined ? {} : { near }),
+      });
+  const common = { ttl: true, metrics: near === undefined, durable: true } as const;
+
+  describeLayerInfoCache(
+    `${driver}: standalone${named}, server frozen (SIGSTOP)`,
+    on(() => frozen),
+    {
+      ...common,
+      faults: {
+        break: () => signal(frozen, 'SIGSTOP'),
+        heal: () => signal(frozen, 'SIGCONT'),
+        timeoutMs: FAULT_TIMEOUT_MS,
+        ...faults,
+      },
+      shared: {
+        ...bound,
+        processModule: new URL('../fixtures/shared-cache.mjs', import.meta.url),
+      },
     },
-  },
-);
+  );
+
+  describeLayerInfoCache(
+    `${driver}: standalone${named}, server stopped and restarted (append-only file)`,
+    on(() => stopped),
+    {
+      ...common,
+      shared: near === undefined ? true : bound,
+      faults: {
+        break: () => stopped.kill('SIGKILL'),
+        heal: () => restartLoaded(stopped),
+        timeoutMs: FAULT_TIMEOUT_MS,
+        ...faults,
+      },
+    },
+  );
+}
