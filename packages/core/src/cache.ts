@@ -42,18 +42,16 @@ export interface LayerInfoCacheOptions extends AdapterOptions {
 // setInterval's limit.
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-const OPERATIONS = [
-  'contains',
-  'add',
-  'remove',
-  'meta',
-  'setMeta',
-  'deleteMeta',
-  'clear',
-  'forgetDigest',
-  'entries',
-] as const;
-type Operation = (typeof OPERATIONS)[number];
+type Operation =
+  | 'contains'
+  | 'add'
+  | 'remove'
+  | 'meta'
+  | 'setMeta'
+  | 'deleteMeta'
+  | 'clear'
+  | 'forgetDigest'
+  | 'entries';
 
 function isPromiseLike<T>(value: MaybePromise<T>): value is PromiseLike<T> {
   return (
@@ -164,12 +162,7 @@ export function createLayerInfoCache(
 
   // The rejection of a call without a signal, one function per operation rather than a closure
   // per call.
-  const failures = Object.fromEntries(
-    OPERATIONS.map((operation) => [
-      operation,
-      (error: unknown) => rejection(operation, error, undefined),
-    ]),
-  ) as Record<Operation, (error: unknown) => unknown>;
+  const failures: Partial<Record<Operation, (error: unknown) => unknown>> = {};
 
   // Settles an asynchronous answer of the store: maps its value for the caller, turns its failure
   // into the caller's rejection, and races it against the caller's signal. Without a signal this
@@ -181,6 +174,7 @@ export function createLayerInfoCache(
     map: (value: T) => R,
   ): Promise<R> {
     if (signal === undefined) {
+      failures[operation] ??= (error) => rejection(operation, error, undefined);
       const fail = failures[operation];
       // The common case of a timed store: one promise for the deadline, the mapping and the
       // failure together, not one for each.
