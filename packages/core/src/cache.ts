@@ -160,6 +160,10 @@ export function createLayerInfoCache(
     });
   }
 
+  // The rejection of a call without a signal, one function per operation rather than a closure
+  // per call.
+  const failures: Partial<Record<Operation, (error: unknown) => unknown>> = {};
+
   // Settles an asynchronous answer of the store: maps its value for the caller, turns its failure
   // into the caller's rejection, and races it against the caller's signal. Without a signal this
   // is a single `then`, so asynchronous adapters pay one promise, not an async frame and two.
@@ -170,7 +174,8 @@ export function createLayerInfoCache(
     map: (value: T) => R,
   ): Promise<R> {
     if (signal === undefined) {
-      const fail = (error: unknown) => rejection(operation, error, undefined);
+      failures[operation] ??= (error) => rejection(operation, error, undefined);
+      const fail = failures[operation];
       // The common case of a timed store: one promise for the deadline, the mapping and the
       // failure together, not one for each.
       if (deadlines !== undefined) return deadlines.guard(pending, map, fail);

@@ -22,10 +22,18 @@ Object.defineProperty(DeadlineExceededError.prototype, 'name', {
   configurable: true,
 });
 
+/**
+ * A call in flight: a node of the list of calls in start order. It is unlinked as soon as the call
+ * settles, so nothing keeps a settled call (its promise, its closures) alive until the next sweep.
+ */
 interface Pending {
+  /** `true` once answered, failed or timed out: a later outcome is dropped. */
   settled: boolean;
   readonly tick: number;
+  prev: Pending | undefined;
+  next: Pending | undefined;
   readonly reject: (error: unknown) => void;
+  readonly fail: (error: unknown) => unknown;
 }
 
 /** Checks per timeout: a call is rejected between `timeoutMs` and `timeoutMs * (1 + 1/TICKS)`. */
@@ -34,15 +42,19 @@ export const DEADLINE_TICKS = 8;
 /**
  * Bounds calls by `timeoutMs` with one coarse ticking timer for all of them instead of a
  * `setTimeout` each (which would cost a timer allocation and a heap insertion per call on the
- * hot path). Calls start in tick order, so they sit in a FIFO in deadline order and a sweep only
- * looks at its head. The tick counter also avoids reading the clock per call, and is immune to a
- * faked `Date`. The timer runs only while calls are in flight and never keeps a process alive.
+ * hot path). Calls start in tick order, so they sit in a list in deadline order and a sweep only
+ * looks at its head. The list is doubly linked so that a call leaves it the moment it settles: an
+ * array holding every call until the next sweep (up to an eighth of `timeoutMs` away) kept tens
+ * of thousands of settled calls alive at a time, so they outlived the young generation and the
+ * garbage collector took a fifth of the CPU at 64 calls in flight. The tick counter also avoids
+ * reading the clock per call, and is immune to a faked `Date`. The timer runs only while calls
+ * are in flight and never keeps a process alive.
  */
 export class Deadlines {
   readonly #timeoutMs: number;
   readonly #tickMs: number;
-  #queue: Pending[] = [];
-  #head = 0;
+  #head: Pending | undefined;
+  #tail: Pending | undefined;
   #tick = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -63,12 +75,21 @@ export class Deadlines {
   ): Promise<R> {
     this.#timer ??= this.#start();
     return new Promise<R>((resolve, reject) => {
-      const entry: Pending = { settled: false, tick: this.#tick, reject: (e) => reject(fail(e)) };
-      this.#queue.push(entry);
+      const entry: Pending = {
+        settled: false,
+        tick: this.#tick,
+        prev: this.#tail,
+        next: undefined,
+        reject,
+        fail,
+      };
+      if (this.#tail === undefined) this.#head = entry;
+      else this.#tail.next = entry;
+      this.#tail = entry;
       pending.then(
         (value) => {
           if (entry.settled) return;
-          entry.settled = true;
+          this.#unlink(entry);
           try {
             resolve(map(value));
           } catch (error) {
@@ -77,11 +98,23 @@ export class Deadlines {
         },
         (error: unknown) => {
           if (entry.settled) return;
-          entry.settled = true;
+          this.#unlink(entry);
           reject(fail(error));
         },
       );
     });
+  }
+
+  #unlink(entry: Pending): void {
+    entry.settled = true;
+    const { prev, next } = entry;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
+    // A settled call must not keep its neighbours alive (nor they it).
+    entry.prev = undefined;
+    entry.next = undefined;
   }
 
   #start(): NodeJS.Timeout {
@@ -92,30 +125,17 @@ export class Deadlines {
 
   #sweep(): void {
     this.#tick++;
-    const queue = this.#queue;
-    let head = this.#head;
     // DEADLINE_TICKS full ticks must have passed since the call started: never early, at most a
     // tick late.
     const expired = this.#tick - DEADLINE_TICKS - 1;
-    while (head < queue.length) {
-      const entry = queue[head] as Pending;
-      if (!entry.settled && entry.tick > expired) break;
-      if (!entry.settled) {
-        entry.settled = true;
-        entry.reject(new DeadlineExceededError(this.#timeoutMs));
-      }
-      head++;
+    for (let entry = this.#head; entry !== undefined && entry.tick <= expired; entry = this.#head) {
+      this.#unlink(entry);
+      entry.reject(entry.fail(new DeadlineExceededError(this.#timeoutMs)));
     }
-    // Compact now and then rather than shift() per call; stop ticking once nothing is in flight.
-    if (head === queue.length) {
-      this.#queue = [];
-      head = 0;
+    // Stop ticking once nothing is in flight.
+    if (this.#head === undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
-    } else if (head > 1024 && head * 2 > queue.length) {
-      this.#queue = queue.slice(head);
-      head = 0;
     }
-    this.#head = head;
   }
 }

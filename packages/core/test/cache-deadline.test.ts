@@ -1,4 +1,6 @@
 import { getEventListeners } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import {
   createLayerInfoCache,
@@ -35,6 +37,11 @@ const calls: Record<string, (cache: LayerInfoCache, signal?: AbortSignal) => Pro
   deleteMeta: (cache, signal) => cache.deleteMeta(digest, { signal }),
   clear: (cache, signal) => cache.clear({ signal }),
 };
+
+/** The call's answer, or what it rejected with. */
+function rejectionOr(promise: Promise<unknown>): Promise<unknown> {
+  return promise.catch((error: unknown) => error);
+}
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -117,6 +124,57 @@ describe('createLayerInfoCache: timeoutMs', () => {
     );
     expect(await cache.contains(repo, digest)).toBe(true);
     expect(await cache.meta(digest)).toEqual(meta);
+  });
+
+  it('calls answered in any order leave the others timed: the silent ones still time out', async () => {
+    const answers: ((value: boolean) => void)[] = [];
+    const cache = createLayerInfoCache(
+      {
+        ...silentStore,
+        contains: () =>
+          new Promise<boolean>((resolve) => {
+            answers.push(resolve);
+          }),
+      },
+      { timeoutMs: 80 },
+    );
+    const pending = Array.from({ length: 9 }, () => rejectionOr(cache.contains(repo, digest)));
+    // First, last and middle calls answer; the rest never do.
+    for (const i of [0, 8, 4, 3, 5]) answers[i]!(true);
+    const outcomes = await Promise.all(pending);
+    expect(outcomes.map((o) => (o === true ? 'answered' : isUnavailableError(o)))).toEqual([
+      'answered',
+      true,
+      true,
+      'answered',
+      'answered',
+      'answered',
+      true,
+      true,
+      'answered',
+    ]);
+  });
+
+  it('releases a settled call at once, not at the next sweep of the timer', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // A deadline far away: the timer does not sweep during the test.
+    const cache = createLayerInfoCache(
+      { ...silentStore, contains: async () => true },
+      { timeoutMs: 60_000 },
+    );
+    const silent = rejectionOf(cache.meta(digest)); // keeps the timer and the list alive
+    let answered: WeakRef<Promise<boolean>> | undefined;
+    await (async () => {
+      const call = cache.contains(repo, digest);
+      answered = new WeakRef(call);
+      expect(await call).toBe(true);
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(answered?.deref()).toBeUndefined();
+    await cache.close();
+    void silent;
   });
 
   it('a synchronous store starts no timer', async () => {

@@ -96,7 +96,9 @@ export function createRedisStore(
     return operation.send(key, argument).then(operation.map, fail);
   }
 
-  const isLive = (score: string | number | null) => isLiveScore(score, Date.now());
+  // A membership without a TTL (`+inf`) needs no clock.
+  const isLive = (score: string | number | null) =>
+    score === 'inf' || score === Number.POSITIVE_INFINITY || isLiveScore(score, Date.now());
   const readMeta = (value: string | null) =>
     // A value we cannot parse is not ours: a miss, which a later setMeta overwrites.
     value === null ? undefined : (decodeMeta(value, Date.now()) ?? undefined);
