@@ -7,11 +7,7 @@ import { resolveOptions } from './resolve-options.js';
 import { createRedisStore } from './store.js';
 
 export type { IoredisClient, NodeRedisClient } from './clients.js';
-export {
-  type ConfirmRevocations,
-  RevocationConfirmationUnavailableError,
-  RevocationUnconfirmedError,
-} from './confirm/index.js';
+export { type ConfirmRevocations, RevocationUnconfirmedError } from './confirm/index.js';
 export { NEAR_METRICS, type NearCacheOptions } from './near/index.js';
 export {
   type ClusterNodeAddress,

@@ -18,15 +18,6 @@ export class RevocationUnconfirmedError extends Error {
   override readonly name = 'RevocationUnconfirmedError';
 }
 
-/**
- * @deprecated Use {@link RevocationUnconfirmedError}. node-redis once refused revocations that
- * needed a replica's confirmation with an error of this name; it confirms them now, as ioredis
- * does, and nothing throws it any more.
- */
-export const RevocationConfirmationUnavailableError = RevocationUnconfirmedError;
-/** @deprecated Use {@link RevocationUnconfirmedError}. */
-export type RevocationConfirmationUnavailableError = RevocationUnconfirmedError;
-
 /** Routes revocations through a confirmed link when the deployment has replicas. */
 export interface RevocationConfirmer {
   /**
