@@ -24,6 +24,8 @@ interface Commands {
     options: object,
   ): Promise<{ cursor: string; members: { value: string; score: number }[] }>;
   multi(routing?: string): NodeRedisMulti;
+  /** A view whose commands reply with this mapping (the client itself keeps its own). */
+  withTypeMapping?(mapping: object): unknown;
 }
 
 /** A node-redis client as the driver uses it. */
@@ -41,6 +43,15 @@ export type NodeRedisHandle = WatchedClient &
     nodeClient?(node: object): Promise<Commands>;
   };
 
+/**
+ * A borrowed client may map replies to other types (Buffers for strings, Maps): the store reads
+ * node-redis' default types, so its commands go through a view with the default mapping.
+ * `withTypeMapping` changes the view's command options only; the caller's client keeps its own.
+ */
+function withDefaultReplies<T extends Pick<Commands, 'withTypeMapping'>>(client: T): T {
+  return (client.withTypeMapping?.({}) as T | undefined) ?? client;
+}
+
 /** How the store reaches Redis through node-redis. */
 export interface NodeRedisConnection {
   readonly client: NodeRedisHandle;
@@ -53,6 +64,8 @@ export interface NodeRedisConnection {
 /** The store's commands on a node-redis 6 client, cluster or sentinel. */
 export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDriver {
   const { client, owned, watch } = connection;
+  // Commands go to `commands`; events, state and closing stay with the client itself.
+  const commands = owned ? client : withDefaultReplies(client);
   const cluster = watch.kind === 'cluster';
   const scanTarget = (node: Pick<Commands, 'scan'>): ScanTarget => ({
     async scan(cursor, pattern, count) {
@@ -60,8 +73,8 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
       return [String(reply.cursor), reply.keys];
     },
   });
-  const revocation = revocationCommands(client);
-  const reads = hotCommands(client, watch.kind);
+  const revocation = revocationCommands(commands);
+  const reads = hotCommands(commands, watch.kind);
   return {
     // Every call waits in the cache while node-redis is not ready: an owned client has no
     // offline queue (it would reject at once), a borrowed one's may have no timeout.
@@ -95,40 +108,41 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
 
     zscore: reads.zscore,
     zadd: (key, score, member) =>
-      client.zAdd(key, {
+      commands.zAdd(key, {
         score: score === '+inf' ? Number.POSITIVE_INFINITY : score,
         value: member,
       }),
     zaddExpiring: (key, score, member, expireMs, trimBelow) =>
       Promise.all([
-        client.zAdd(key, { score, value: member }),
-        client.pExpire(key, expireMs),
-        client.zRemRangeByScore(key, '-inf', `(${trimBelow}`),
+        commands.zAdd(key, { score, value: member }),
+        commands.pExpire(key, expireMs),
+        commands.zRemRangeByScore(key, '-inf', `(${trimBelow}`),
       ]),
     zscoreAndRemove: revocation.zscoreAndRemove,
     get: reads.get,
     set: reads.set,
     getdel: revocation.getdel,
     masters() {
-      if (!cluster) return [scanTarget(client)];
+      if (!cluster) return [scanTarget(commands)];
       return (client.masters ?? []).map((master) =>
         scanTarget({
-          scan: async (cursor, options) => (await client.nodeClient!(master)).scan(cursor, options),
+          scan: async (cursor, options) =>
+            withDefaultReplies(await client.nodeClient!(master)).scan(cursor, options),
         }),
       );
     },
     // A cluster routes each key to its own master (a multi-key UNLINK would fail with CROSSSLOT).
     unlink: (keys) =>
-      cluster ? Promise.all(keys.map((key) => client.unlink(key))) : client.unlink([...keys]),
+      cluster ? Promise.all(keys.map((key) => commands.unlink(key))) : commands.unlink([...keys]),
     async zscan(key, cursor, count) {
-      const reply = await client.zScan(key, cursor, { COUNT: count });
+      const reply = await commands.zScan(key, cursor, { COUNT: count });
       return [
         String(reply.cursor),
         reply.members.map(({ value, score }) => [value, score] as const),
       ];
     },
 
-    confirmer: (options) => createNodeRedisConfirmer(client, watch.kind, options),
+    confirmer: (options) => createNodeRedisConfirmer(commands, watch.kind, options),
     // Only ever asked of a standalone client: `near` is refused on a node-redis cluster or
     // sentinel when options are read (resolve-options.ts).
     tracking: (options) =>
