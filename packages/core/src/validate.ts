@@ -25,27 +25,32 @@ export const SUPPORTED_DIGEST_ALGORITHMS: Readonly<Record<string, number>> = Obj
 
 const validRepositories = new Set<string>();
 
-// Digests are remembered in a direct-mapped table indexed by their first four hex digits, not in a
-// Set: the working set of digests can be far larger than any memo (a million blobs), and then a
-// Set misses on almost every call and pays for it — each miss compares against other remembered
-// strings scattered over the heap, and every refill after a clear rehashes them all. A slot costs
-// one comparison, with the very string object in the common case, and a miss costs only the scan
-// of the digest itself. Fixed size: 512 KiB of slots, and at most that many strings kept alive.
+// Digests are remembered in a small table indexed by their first hex digits, two per bucket, not
+// in a Set: the working set of digests can be far larger than any memo (a million blobs), and then
+// a Set misses on almost every call and pays for it — each miss compares against other remembered
+// strings scattered over the heap, and every refill after a clear rehashes them all. A hit costs
+// one or two comparisons, with the very string object in the common case, and a miss costs only
+// the scan of the digest itself. Two per bucket, most recent first, because a digest sharing a
+// bucket with another hot one would otherwise evict it on every other call. Fixed size: 512 KiB
+// of slots, at most 65,536 strings kept alive.
 const DIGEST_SLOTS = 1 << 16;
 // Empty slots hold `undefined`, which no string equals (an empty string must not pass as remembered).
 const recentDigests = new Array<string | undefined>(DIGEST_SLOTS).fill(undefined);
 // Every supported algorithm's name has six characters, so hex digits start at index 7.
 const FIRST_HEX = 7;
 
-/** The slot of a digest: its four hex digits after the colon (anything for other strings). */
-function digestSlot(digest: string): number {
+/**
+ * The first of the two slots of a digest's bucket: its four hex digits after the colon, the last
+ * bit cleared (anything for other strings).
+ */
+function digestBucket(digest: string): number {
   let slot = 0;
   for (let i = FIRST_HEX; i < FIRST_HEX + 4; i++) {
     const c = digest.charCodeAt(i);
     // '0'-'9' → 0-9, 'a'-'f' → 10-15; other characters land anywhere, the full check rejects them.
     slot = (slot << 4) | (((c & 0xf) + (c >> 6) * 9) & 0xf);
   }
-  return slot;
+  return slot & ~1;
 }
 
 function remember(memo: Set<string>, value: string): void {
@@ -233,9 +238,11 @@ function checkRepository(repo: unknown): void {
  */
 export function validateDigest(digest: unknown): asserts digest is string {
   // Kept tiny so that it inlines into every caller; the full check lives in its own function.
-  if (typeof digest !== 'string' || recentDigests[digestSlot(digest)] !== digest) {
-    checkDigest(digest);
+  if (typeof digest === 'string') {
+    const bucket = digestBucket(digest);
+    if (recentDigests[bucket] === digest || recentDigests[bucket + 1] === digest) return;
   }
+  checkDigest(digest);
 }
 
 // The digest nearly every registry request carries, checked in one pass: a working set of digests
@@ -256,7 +263,9 @@ function checkDigest(digest: unknown): void {
     const problem = digestProblem(digest);
     if (problem !== undefined) throw new InvalidArgumentError('digest', problem);
   }
-  recentDigests[digestSlot(digest)] = digest;
+  const bucket = digestBucket(digest);
+  recentDigests[bucket + 1] = recentDigests[bucket];
+  recentDigests[bucket] = digest;
 }
 
 /**
@@ -351,8 +360,11 @@ export function isValidRepository(repo: unknown): repo is string {
 
 /** `true` when `digest` is a valid digest of a supported algorithm. Never throws. */
 export function isValidDigest(digest: unknown): digest is string {
+  if (typeof digest !== 'string') return false;
+  const bucket = digestBucket(digest);
   return (
-    typeof digest === 'string' &&
-    (recentDigests[digestSlot(digest)] === digest || digestProblem(digest) === undefined)
+    recentDigests[bucket] === digest ||
+    recentDigests[bucket + 1] === digest ||
+    digestProblem(digest) === undefined
   );
 }

@@ -9,6 +9,7 @@ import {
   checkFrozenLink,
   checkRevocationsAcrossProcesses,
   countingMeter,
+  digestOf,
   type FreezingProxy,
   nearHitCheck,
   sleep,
@@ -17,7 +18,6 @@ import {
 import { uniquePrefix, waitFor } from './servers.js';
 
 const STALENESS = 10;
-const digestOf = (index: number) => `sha256:${index.toString(16).padStart(64, '0')}`;
 
 let cluster: RedisCluster;
 

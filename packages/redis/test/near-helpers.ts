@@ -242,3 +242,6 @@ export async function startFreezingProxy(targetPort: number): Promise<FreezingPr
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A sha256 digest made from a number, for tests that need many distinct ones. */
+export const digestOf = (index: number) => `sha256:${index.toString(16).padStart(64, '0')}`;

@@ -7,6 +7,7 @@ import {
   checkFrozenLink,
   checkRevocationsAcrossProcesses,
   countingMeter,
+  digestOf,
   type FreezingProxy,
   sleep,
   startFreezingProxy,
@@ -20,7 +21,6 @@ import { driver, type Lent, lendClient, ownedCache } from './fixture.js';
 // of the test's own, used only to change Redis behind the caches' backs.
 
 const STALENESS = 10;
-const digestOf = (index: number) => `sha256:${index.toString(16).padStart(64, '0')}`;
 
 let redis: StandaloneRedis;
 const lent: Partial<Record<2 | 3, Lent>> = {};
