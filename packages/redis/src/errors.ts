@@ -33,6 +33,16 @@ export interface FailureNaming {
 // The names client libraries give an error reply of Redis (ioredis; node-redis 4–6).
 const REPLY_ERRORS = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
 
+/**
+ * Whether `error` is Redis' reply to a command (NOPERM, WRONGTYPE, OOM…), not a failure to reach
+ * it. node-redis' reply errors are named `Error`; their class says what they are.
+ */
+export function isReplyError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  const kind = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return REPLY_ERRORS.has(String(name)) || REPLY_ERRORS.has(String(kind));
+}
+
 // What a client sends to set a connection up, before any command of ours.
 const SETUP_COMMANDS = new Set([
   'auth',
@@ -177,9 +187,6 @@ export function nameCommandFailure(
   // rejects queued commands with) is about the connection, not this call.
   const failure = shape(error);
   const replied = typeof failure.command?.name === 'string' ? failure.command.name : '';
-  // node-redis' reply errors are named `Error`; their class says what they are.
-  const kind = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  const reply = REPLY_ERRORS.has(String(failure.name)) || REPLY_ERRORS.has(String(kind));
-  const toCall = reply && !SETUP_COMMANDS.has(replied.toLowerCase());
+  const toCall = isReplyError(error) && !SETUP_COMMANDS.has(replied.toLowerCase());
   return sanitizeError(error, naming.redactor, toCall && where ? `${where}: ${text}` : text);
 }

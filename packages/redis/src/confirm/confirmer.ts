@@ -39,6 +39,8 @@
  * which the cache refuses). Once a master was seen with a replica, its revocations are confirmed
  * until the cache closes: a replica that stopped answering is exactly when confirming matters.
  */
+import { bounded } from '../bounded.js';
+import { isReplyError } from '../errors.js';
 import { createSlotMarkers, keySlot } from '../slot.js';
 import {
   type ConfirmerOptions,
@@ -51,14 +53,6 @@ import {
   waitTimeoutMs,
 } from './index.js';
 
-// The names client libraries give an error reply of Redis (ioredis; node-redis), as errors.ts.
-const REPLY_ERRORS = new Set(['ReplyError', 'ErrorReply', 'SimpleError', 'BlobError']);
-const isReplyError = (error: unknown) => {
-  if (!(error instanceof Error)) return false;
-  // node-redis' reply errors are named `Error`; their class says what they are.
-  return REPLY_ERRORS.has(error.name) || REPLY_ERRORS.has(error.constructor.name);
-};
-
 /** How often a master that had no replica is asked again (on a revocation). */
 export const REFRESH_MS = 5000;
 const SCAN_COUNT = 1000;
@@ -68,14 +62,7 @@ const SCAN_COUNT = 1000;
  * are the steps no caller waits for, or that must not outlive their share of it).
  */
 function within<T>(sent: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: no answer from Redis within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([sent, late]).finally(() => clearTimeout(timer));
+  return bounded(sent, ms, `${what}: no answer from Redis within ${ms} ms`);
 }
 
 /**
@@ -150,7 +137,7 @@ export function createRevocationConfirmer(
           },
           (error: unknown) => {
             // Refused (an ACL without INFO): asked again later; until then not confirmed.
-            if (isReplyError(error)) return;
+            if (error instanceof Error && isReplyError(error)) return;
             // Not reachable, or no answer in time: the revocation could not be made either, and
             // must not wait a second timeout on the main connection.
             throw error;

@@ -1,3 +1,4 @@
+import { bounded } from '../bounded.js';
 import type { TrackingEvents, TrackingLink, TrackingLinkOptions } from './link.js';
 
 /** The Pub/Sub channel Redis publishes invalidations on in redirect mode (RESP2). */
@@ -108,13 +109,8 @@ export function createRedirect(
     events.reset(reason);
   }
 
-  function within<T>(pending: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('tracking link timed out')), options.timeoutMs);
-    });
-    return Promise.race([pending, late]).finally(() => clearTimeout(timer));
-  }
+  const within = <T>(pending: Promise<T>) =>
+    bounded(pending, options.timeoutMs, 'tracking link timed out');
 
   function later(): void {
     if (closed || retry !== undefined) return;
