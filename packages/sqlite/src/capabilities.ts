@@ -2,6 +2,7 @@ import type { LayerCacheEntry, LayerInfoStore } from '@layercache/core';
 import type { SqliteDatabase as Database } from './database.js';
 import { decodeDigest, encodeDigest } from './digest-key.js';
 import { unavailable } from './errors.js';
+import { unpackPath } from './stored-path.js';
 
 /** What the capabilities borrow from the store: its write queue and its notion of "live". */
 export interface CapabilityContext {
@@ -47,7 +48,7 @@ export function createSqliteCapabilities(
     .raw();
   const metasPage = db
     .prepare(
-      `SELECT digest, path, length FROM layercache_metas
+      `SELECT digest, packed_path, length FROM layercache_metas
        WHERE digest > ? AND (expires_at IS NULL OR expires_at > ?)
        ORDER BY digest LIMIT ?`,
     )
@@ -89,8 +90,9 @@ export function createSqliteCapabilities(
       let last: Uint8Array = new Uint8Array(0);
       for (;;) {
         const rows = page<[Uint8Array, string, number]>(metasPage, [last, Date.now(), PAGE]);
-        for (const [key, path, length] of rows) {
-          yield { kind: 'meta', digest: decodeDigest(key), meta: { path, length } };
+        for (const [key, packed, length] of rows) {
+          const digest = decodeDigest(key);
+          yield { kind: 'meta', digest, meta: { path: unpackPath(packed, digest), length } };
         }
         if (rows.length < PAGE) break;
         last = rows[rows.length - 1]![0];

@@ -16,8 +16,8 @@ const NAMES: readonly (string | undefined)[] = (() => {
   return names;
 })();
 
-// Every supported algorithm name is six characters long, so the hex always starts at 7.
-const HEX_START = 7;
+/** Every supported algorithm name is six characters long, so the hex always starts at 7. */
+export const HEX_START = 7;
 
 /**
  * The stored key of a digest core has already validated (`<algorithm>:<lower-case hex>` of the

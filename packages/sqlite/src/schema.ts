@@ -9,7 +9,7 @@ export { MIGRATIONS } from './migrations.js';
  * `PRAGMA user_version`; a borrowed database records it in the `layercache_schema` table, because
  * its `user_version` belongs to the application that lent it (see {@link readSchema}).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The one-row table holding the version in a database shared with an application. */
 export const VERSION_TABLE = 'layercache_schema (version INTEGER NOT NULL)';
@@ -37,16 +37,20 @@ function hasTable(db: Database, name: string): boolean {
  * the version whose columns they have. Only needed for a database without `layercache_schema`
  * that is not ours to read `user_version` in — a file an owned cache (or a release before
  * `layercache_schema` existed) wrote, later lent to us. Version 3 is told by its
- * `layercache_repos` table.
+ * `layercache_repos` table, version 4 by its `packed_path` column.
  */
 function layoutVersion(db: Database): number {
   if (!hasTable(db, 'layercache_links')) return 0;
-  if (hasTable(db, 'layercache_repos')) return 3;
-  const expiry = db
-    .prepare("SELECT 1 FROM pragma_table_info('layercache_links') WHERE name = 'expires_at'")
-    .pluck()
-    .get();
-  return expiry === undefined ? 1 : 2;
+  if (hasTable(db, 'layercache_repos'))
+    return hasColumn(db, 'layercache_metas', 'packed_path') ? 4 : 3;
+  return hasColumn(db, 'layercache_links', 'expires_at') ? 2 : 1;
+}
+
+function hasColumn(db: Database, table: string, column: string): boolean {
+  return (
+    db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').pluck().get(table, column) !==
+    undefined
+  );
 }
 
 /**

@@ -17,7 +17,7 @@ export interface Statements {
   readonly syncNormal: SqliteStatement;
   /** (repo, digest key, now) → 1 or undefined. */
   readonly contains: SqliteStatement;
-  /** (digest key, now) → [path, length] or undefined. */
+  /** (digest key, now) → [packed path (stored-path.ts), length] or undefined. */
   readonly meta: SqliteStatement;
   /** (repo, repo): makes sure the repository has an id. */
   readonly addRepo: SqliteStatement;
@@ -27,7 +27,7 @@ export interface Statements {
   readonly remove: SqliteStatement;
   /** (repo id, repo id): deletes the repository's row if no link names it any more. */
   readonly dropRepoIfEmpty: SqliteStatement;
-  /** (digest key, path, length, expiresAt) */
+  /** (digest key, packed path, length, expiresAt) */
   readonly setMeta: SqliteStatement;
   /** (digest key) → the deleted row's expires_at, or undefined. */
   readonly deleteMeta: SqliteStatement;
@@ -59,7 +59,7 @@ export function prepareStatements(db: SqliteDatabase): Statements {
       .pluck(),
     meta: db
       .prepare(
-        `SELECT path, length FROM layercache_metas
+        `SELECT packed_path, length FROM layercache_metas
          WHERE digest = ? AND (expires_at IS NULL OR expires_at > ?)`,
       )
       .raw(),
@@ -91,9 +91,9 @@ export function prepareStatements(db: SqliteDatabase): Statements {
        WHERE id = ? AND NOT EXISTS (SELECT 1 FROM layercache_links WHERE repo = ?)`,
     ),
     setMeta: db.prepare(
-      `INSERT INTO layercache_metas (digest, path, length, expires_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO layercache_metas (digest, packed_path, length, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (digest) DO UPDATE
-       SET path = excluded.path, length = excluded.length, expires_at = excluded.expires_at`,
+       SET packed_path = excluded.packed_path, length = excluded.length, expires_at = excluded.expires_at`,
     ),
     deleteMeta: db
       .prepare('DELETE FROM layercache_metas WHERE digest = ? RETURNING expires_at')

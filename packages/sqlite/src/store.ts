@@ -5,6 +5,7 @@ import { encodeDigest } from './digest-key.js';
 import { unavailable } from './errors.js';
 import { createReadWindow } from './read-window.js';
 import { prepareStatements } from './statements.js';
+import { packPath, unpackPath } from './stored-path.js';
 import { startSweep } from './sweep.js';
 import { createWriteBatch } from './write-batch.js';
 
@@ -102,7 +103,10 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
         throw readFailed(error);
       }
       if (row === undefined) return undefined;
-      const meta: LayerMeta = { path: row[0] as string, length: row[1] as number };
+      const meta: LayerMeta = {
+        path: unpackPath(row[0] as string, digest),
+        length: row[1] as number,
+      };
       return meta;
     },
 
@@ -134,9 +138,10 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
 
     setMeta(digest, meta, signal) {
       const key = encodeDigest(digest);
+      const packed = packPath(meta.path, digest);
       return writes.write(
         (now) => {
-          statements.setMeta.run(key, meta.path, meta.length, expiry(now));
+          statements.setMeta.run(key, packed, meta.length, expiry(now));
         },
         FILL,
         signal,

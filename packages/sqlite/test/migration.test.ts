@@ -49,7 +49,12 @@ describe('schema versions', () => {
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const columns = check.prepare('SELECT name FROM pragma_table_info(?)').pluck();
     expect(columns.all('layercache_links')).toEqual(['repo', 'digest', 'expires_at']);
-    expect(columns.all('layercache_metas')).toEqual(['digest', 'path', 'length', 'expires_at']);
+    expect(columns.all('layercache_metas')).toEqual([
+      'digest',
+      'packed_path',
+      'length',
+      'expires_at',
+    ]);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
   });

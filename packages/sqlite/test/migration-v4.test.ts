@@ -1,0 +1,214 @@
+import { isNotFoundError } from '@layercache/core';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { encodeDigest } from '../src/digest-key.js';
+import { createSqliteCache, SCHEMA_VERSION } from '../src/index.js';
+import { checkSchema } from '../src/schema-check.js';
+import {
+  VERSION_3_ADD,
+  VERSION_3_ADD_REPO,
+  VERSION_3_BORROWED_RECORD,
+  VERSION_3_META,
+  VERSION_3_SET_META,
+  VERSION_3_TABLES,
+} from './fixtures/schema-v3.js';
+import { digest, tempDir } from './support.js';
+
+type Db = InstanceType<typeof BetterSqlite3>;
+
+const tmp = tempDir('migration-v4');
+afterAll(() => tmp.remove());
+
+const NOW = Date.UTC(2026, 11, 1, 12);
+const TTL_LEFT = 60_000;
+
+const registryPath = (d: string) => {
+  const hex = d.slice(d.indexOf(':') + 1);
+  return `/docker/registry/v2/blobs/${d.slice(0, d.indexOf(':'))}/${hex.slice(0, 2)}/${hex}/data`;
+};
+
+// Metas as version 3 held them: the Go registry's layout for every algorithm, the hex twice, in
+// upper case, not at all; one with a TTL left and one expired.
+const METAS: [string, string, number, number | null][] = [
+  ...['sha256', 'sha384', 'sha512', 'blake3'].map(
+    (algorithm, i): [string, string, number, null] => {
+      const d = digest(`v3-${algorithm}`, algorithm);
+      return [d, registryPath(d), 2 ** 40 + i, null];
+    },
+  ),
+  [digest('twice'), `/${digest('twice').slice(7)}/${digest('twice').slice(7)}`, 1, null],
+  [digest('upper'), `/blobs/${digest('upper').slice(7).toUpperCase()}`, 2, null],
+  [digest('plain'), '/blobs/läyer ✓', 0, null],
+  [digest('ttl'), registryPath(digest('ttl')), 3, NOW + TTL_LEFT],
+  [digest('expired'), registryPath(digest('expired')), 4, NOW - 1],
+];
+const LINKS: [string, string, number | null][] = [
+  ['library/alpine', digest('v3-sha256'), null],
+  ['library/alpine', digest('ttl'), NOW + TTL_LEFT],
+  ['team/app', digest('plain'), null],
+];
+const PROBES = [...METAS.map(([d]) => d), digest('never-set')];
+
+function fillVersion3(db: Db): void {
+  db.exec(VERSION_3_TABLES);
+  const setMeta = db.prepare(VERSION_3_SET_META);
+  for (const [d, path, length, expiresAt] of METAS)
+    setMeta.run(encodeDigest(d), path, length, expiresAt);
+  for (const [repo, d, expiresAt] of LINKS) {
+    db.prepare(VERSION_3_ADD_REPO).run(repo);
+    db.prepare(VERSION_3_ADD).run(repo, encodeDigest(d), expiresAt);
+  }
+}
+
+/** What version 3 answers for every probe at `now`, by that release's own statement. */
+function version3Metas(db: Db, now: number): unknown[] {
+  const meta = db.prepare(VERSION_3_META);
+  return PROBES.map((d) => meta.get(encodeDigest(d), now));
+}
+
+function ownedVersion3(name: string): { filename: string; before: unknown[]; later: unknown[] } {
+  const filename = tmp.file(name);
+  const db = new BetterSqlite3(filename);
+  fillVersion3(db);
+  db.pragma('user_version = 3');
+  const answers = {
+    filename,
+    before: version3Metas(db, NOW),
+    later: version3Metas(db, NOW + TTL_LEFT),
+  };
+  db.close();
+  return answers;
+}
+
+async function cacheMetas(cache: ReturnType<typeof createSqliteCache>): Promise<unknown[]> {
+  const metas: unknown[] = [];
+  for (const d of PROBES) {
+    metas.push(
+      await cache.meta(d).catch((error: unknown) => {
+        if (isNotFoundError(error)) return undefined;
+        throw error;
+      }),
+    );
+  }
+  return metas;
+}
+
+// Every meta and membership of the v3 file answers as before, at NOW and once the TTL has run out.
+async function expectSameAnswers(
+  open: () => ReturnType<typeof createSqliteCache>,
+  { before, later }: { before: unknown[]; later: unknown[] },
+): Promise<void> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  try {
+    vi.setSystemTime(NOW);
+    const cache = open();
+    expect(await cacheMetas(cache)).toEqual(before);
+    for (const [repo, d] of LINKS) expect(await cache.contains(repo, d)).toBe(true);
+    vi.setSystemTime(NOW + TTL_LEFT);
+    expect(await cacheMetas(cache)).toEqual(later);
+    expect(await cache.contains(LINKS[1]![0], LINKS[1]![1])).toBe(false);
+    await cache.close();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+const storedBytes = (db: Db, d: string) =>
+  db
+    .prepare('SELECT length(CAST(packed_path AS BLOB)) FROM layercache_metas WHERE digest = ?')
+    .pluck()
+    .get(encodeDigest(d));
+
+describe('upgrading a version 3 file to packed paths', () => {
+  it('an owned file answers every meta, membership and TTL as before, and records the current version', async () => {
+    const v3 = ownedVersion3('owned.sqlite');
+    expect(v3.before.filter(Boolean)).toHaveLength(METAS.length - 1);
+    await expectSameAnswers(() => createSqliteCache({ filename: v3.filename }), v3);
+    const check = new BetterSqlite3(v3.filename, { readonly: true });
+    try {
+      expect(SCHEMA_VERSION).toBe(4);
+      expect(check.pragma('user_version', { simple: true })).toBe(4);
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      check.close();
+    }
+  });
+
+  it("the upgrade stores a path in the Go registry's layout without the digest's hex", async () => {
+    const v3 = ownedVersion3('packed.sqlite');
+    await createSqliteCache({ filename: v3.filename }).close();
+    const check = new BetterSqlite3(v3.filename, { readonly: true });
+    try {
+      const sha256 = digest('v3-sha256');
+      expect(storedBytes(check, sha256)).toBe(registryPath(sha256).length - 63);
+      expect(storedBytes(check, digest('plain'))).toBe(Buffer.byteLength('/blobs/läyer ✓'));
+    } finally {
+      check.close();
+    }
+  });
+
+  it('an upgraded file passes the schema check when opened again, with no further migration', async () => {
+    const v3 = ownedVersion3('reopened.sqlite');
+    await createSqliteCache({ filename: v3.filename }).close();
+    const raw = new BetterSqlite3(v3.filename);
+    const cookie = raw.pragma('schema_version', { simple: true });
+    raw.close();
+    await expectSameAnswers(() => createSqliteCache({ filename: v3.filename }), v3);
+    const after = new BetterSqlite3(v3.filename, { readonly: true });
+    expect(after.pragma('schema_version', { simple: true })).toBe(cookie);
+    after.close();
+  });
+
+  it("a borrowed database keeps the application's tables and user_version, and records the current version in layercache_schema", async () => {
+    const filename = tmp.file('borrowed.sqlite');
+    const setup = new BetterSqlite3(filename);
+    setup.exec(`CREATE TABLE app_users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+                INSERT INTO app_users (name) VALUES ('ada');`);
+    setup.pragma('user_version = 17');
+    fillVersion3(setup);
+    setup.exec(VERSION_3_BORROWED_RECORD);
+    const v3 = { before: version3Metas(setup, NOW), later: version3Metas(setup, NOW + TTL_LEFT) };
+    setup.close();
+
+    const db = new BetterSqlite3(filename);
+    try {
+      await expectSameAnswers(() => createSqliteCache({ database: db }), v3);
+      expect(db.prepare('SELECT version FROM layercache_schema').pluck().all()).toEqual([4]);
+      expect(db.pragma('user_version', { simple: true })).toBe(17);
+      expect(db.prepare('SELECT name FROM app_users').pluck().all()).toEqual(['ada']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('an owned version 4 file lent later is told version 4 by its layout, and not upgraded again', async () => {
+    const v3 = ownedVersion3('lent-later.sqlite');
+    await createSqliteCache({ filename: v3.filename }).close();
+    const db = new BetterSqlite3(v3.filename);
+    try {
+      const before = db.prepare('SELECT * FROM layercache_metas ORDER BY digest').all();
+      await expectSameAnswers(() => createSqliteCache({ database: db }), v3);
+      expect(db.prepare('SELECT * FROM layercache_metas ORDER BY digest').all()).toEqual(before);
+      // Not written to at all: no version recorded for a database already at the current one.
+      expect(
+        db.prepare("SELECT name FROM sqlite_master WHERE name = 'layercache_schema'").all(),
+      ).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a version 4 file fails the version 3 schema check, so a release before this one never reads a packed path as a path', async () => {
+    const v3 = ownedVersion3('downgrade.sqlite');
+    await createSqliteCache({ filename: v3.filename }).close();
+    const db = new BetterSqlite3(v3.filename, { readonly: true });
+    try {
+      expect(() => checkSchema(db, 3, { filename: v3.filename, owned: false })).toThrow(
+        /table layercache_metas, which differs from the one this release creates/,
+      );
+      expect(() => checkSchema(db, 4, { filename: v3.filename, owned: false })).not.toThrow();
+    } finally {
+      db.close();
+    }
+  });
+});
