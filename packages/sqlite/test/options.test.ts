@@ -233,7 +233,7 @@ describe('options', () => {
     } finally {
       db.close();
     }
-    expect(DEFAULT_MMAP_SIZE_BYTES).toBe(256 * 1024 * 1024);
+    expect(DEFAULT_MMAP_SIZE_BYTES).toBe(2 * 1024 * 1024 * 1024);
     expect(DEFAULT_CACHE_SIZE_BYTES).toBe(32 * 1024 * 1024);
   });
 
