@@ -41,8 +41,9 @@ function hasTable(db: Database, name: string): boolean {
  */
 function layoutVersion(db: Database): number {
   if (!hasTable(db, 'layercache_links')) return 0;
-  if (hasTable(db, 'layercache_repos'))
+  if (hasTable(db, 'layercache_repos')) {
     return hasColumn(db, 'layercache_metas', 'packed_path') ? 4 : 3;
+  }
   return hasColumn(db, 'layercache_links', 'expires_at') ? 2 : 1;
 }
 
