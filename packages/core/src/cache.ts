@@ -11,6 +11,7 @@ import {
 import {
   type AdapterOptions,
   describeValue,
+  optionalBoolean,
   optionalInteger,
   optionalMeter,
   optionalString,
@@ -37,6 +38,23 @@ export interface LayerInfoCacheOptions extends AdapterOptions {
    * forever. Default: none (calls are not timed).
    */
   readonly timeoutMs?: number;
+  /**
+   * Set by an in-process store whose `contains` and `meta` answer synchronously by exact lookup
+   * of the keys it was given (`Map#get`, lru-cache's `get`), so that any other value — of any
+   * type, valid or not — is a miss that changes nothing. The cache then asks the store before it
+   * validates and validates only a miss: a hit is a key that passed validation when it was
+   * stored, and checking it again reads every character of the digest for nothing (at a million
+   * entries, most of what such a read costs). Invalid input still gets its
+   * `InvalidArgumentError`; writes are validated before the store as always. Default: `false`.
+   *
+   * @example
+   * ```ts
+   * const links = new Map<string, Set<string>>();
+   * const store: LayerInfoStore = { contains: (repo, digest) => links.get(repo)?.has(digest) === true, … };
+   * createLayerInfoCache(store, { name: 'my-map', exactKeyReads: true });
+   * ```
+   */
+  readonly exactKeyReads?: boolean;
 }
 
 // setInterval's limit.
@@ -126,7 +144,12 @@ export function createLayerInfoCache(
   store: LayerInfoStore,
   options: LayerInfoCacheOptions = {},
 ): LayerInfoCache {
-  const checked = readOptions('createLayerInfoCache', options, ['name', 'timeoutMs', 'meter']);
+  const checked = readOptions('createLayerInfoCache', options, [
+    'name',
+    'timeoutMs',
+    'meter',
+    'exactKeyReads',
+  ]);
   const name = optionalString('createLayerInfoCache', 'name', checked.name) ?? 'store';
   const timeoutMs = optionalInteger('createLayerInfoCache', 'timeoutMs', checked.timeoutMs, {
     min: 1,
@@ -135,6 +158,8 @@ export function createLayerInfoCache(
   });
   const meter = optionalMeter('createLayerInfoCache', 'meter', checked.meter);
   const deadlines = timeoutMs === undefined ? undefined : new Deadlines(timeoutMs);
+  const exactKeyReads =
+    optionalBoolean('createLayerInfoCache', 'exactKeyReads', checked.exactKeyReads) ?? false;
   let closing: Promise<void> | undefined;
 
   // What a caller is rejected with: the abort reason and our own typed errors as they are, any
@@ -215,6 +240,10 @@ export function createLayerInfoCache(
   }
 
   const isTrue = (value: unknown) => value === true;
+  const validateLink = (repo: unknown, digest: unknown) => {
+    validateRepository(repo);
+    validateDigest(digest);
+  };
   const same = <V>(value: V) => value;
   const nothing = () => undefined;
 
@@ -227,9 +256,11 @@ export function createLayerInfoCache(
       const checked = signalOf(options);
       try {
         const signal = enter('contains', checked);
-        validateRepository(repo);
-        validateDigest(digest);
+        // A store with exactKeyReads is asked first: its hit proves the input valid, so only a
+        // miss is checked (see LayerInfoCacheOptions.exactKeyReads).
+        if (!exactKeyReads) validateLink(repo, digest);
         const found = store.contains(repo, digest, signal);
+        if (exactKeyReads && found !== true) validateLink(repo, digest);
         if (typeof found === 'boolean') return Promise.resolve(found);
         return settle('contains', found, signal, isTrue);
       } catch (error) {
@@ -269,8 +300,9 @@ export function createLayerInfoCache(
       const checked = signalOf(options);
       try {
         const signal = enter('meta', checked);
-        validateDigest(digest);
+        if (!exactKeyReads) validateDigest(digest);
         const found = store.meta(digest, signal);
+        if (exactKeyReads && (found == null || isPromiseLike(found))) validateDigest(digest);
         if (!isPromiseLike(found)) {
           return found == null ? Promise.reject(new NotFoundError(digest)) : Promise.resolve(found);
         }

@@ -169,6 +169,68 @@ describe('createLayerInfoCache: validation before the store', () => {
     },
   );
 
+  describe('a store with exactKeyReads', () => {
+    const exact = () => {
+      const { store, calls } = recordingStore();
+      return { cache: createLayerInfoCache(store, { exactKeyReads: true }), calls };
+    };
+    const badReads = badCalls.filter(([name]) => /^(contains|meta) /.test(name));
+
+    it.each([
+      ...badReads,
+      [
+        'contains with a non-string repo',
+        'repo',
+        (c) => c.contains(7 as unknown as string, digest),
+      ],
+      ['meta with an object digest', 'digest', (c) => c.meta({} as unknown as string)],
+    ] satisfies typeof badCalls)(
+      '%s is asked of the store, misses, and rejects with InvalidArgumentError',
+      async (name, argument, call) => {
+        const { cache, calls } = exact();
+        const error = await rejectionOf(call(cache));
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect((error as InvalidArgumentError).argument).toBe(argument);
+        expect(calls.map(([method]) => method)).toEqual([name.split(' ')[0]]);
+      },
+    );
+
+    it('answers a hit from the store', async () => {
+      const { cache, calls } = exact();
+      await cache.add(repo, digest);
+      await cache.setMeta(digest, meta);
+      expect(await cache.contains(repo, digest)).toBe(true);
+      expect(await cache.meta(digest)).toEqual(meta);
+      expect(await cache.contains('library/alpine', digest)).toBe(false);
+      await expect(cache.meta(`sha256:${'cd'.repeat(32)}`)).rejects.toSatisfy(isNotFoundError);
+      expect(calls.map(([method]) => method)).toEqual([
+        'add',
+        'setMeta',
+        'contains',
+        'meta',
+        'contains',
+        'meta',
+      ]);
+    });
+
+    it('is refused unless it is a boolean', () => {
+      const { store } = recordingStore();
+      expect(() => createLayerInfoCache(store, { exactKeyReads: 'yes' as never })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_LAYERCACHE_INVALID_ARGUMENT',
+          argument: 'exactKeyReads',
+        }),
+      );
+    });
+
+    it('still validates writes before they reach the store', async () => {
+      const { cache, calls } = exact();
+      await expect(cache.add('Library/Ubuntu', digest)).rejects.toSatisfy(isInvalidArgumentError);
+      await expect(cache.setMeta('sha256:short', meta)).rejects.toSatisfy(isInvalidArgumentError);
+      expect(calls).toEqual([]);
+    });
+  });
+
   it('rejects bad input asynchronously: the call returns a rejected promise, never throws', async () => {
     const cache = createLayerInfoCache(recordingStore().store);
     let promise: Promise<unknown> | undefined;

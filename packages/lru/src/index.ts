@@ -38,7 +38,13 @@ export interface LruLayerInfoCache extends LayerInfoCache {
 export function createLruCache(options: LruCacheOptions = {}): LruLayerInfoCache {
   const resolved = resolveLruOptions(options);
   const store = createLruStore(resolved);
-  const cache = createLayerInfoCache(store, { name: 'lru', meter: resolved.meter });
+  // Both reads are exact lookups (Maps, lru-cache's key map) of keys core validated: anything else
+  // misses without touching recency.
+  const cache = createLayerInfoCache(store, {
+    name: 'lru',
+    meter: resolved.meter,
+    exactKeyReads: true,
+  });
   return Object.defineProperty(cache, 'stats', {
     get: () => store.stats(),
     enumerable: true,

@@ -28,5 +28,7 @@ export function createMemoryCache(options?: MemoryCacheOptions): LayerInfoCache 
   return createLayerInfoCache(createMemoryStore(), {
     name: 'memory',
     meter: optionalMeter('createMemoryCache', 'meter', meter),
+    // Both reads are Map lookups of the keys core validated: anything else misses.
+    exactKeyReads: true,
   });
 }
