@@ -89,7 +89,11 @@ export function createSqliteCapabilities(
       }
       let last: Uint8Array = new Uint8Array(0);
       for (;;) {
-        const rows = page<[Uint8Array, string, number]>(metasPage, [last, Date.now(), PAGE]);
+        const rows = page<[Uint8Array, string | Uint8Array, number]>(metasPage, [
+          last,
+          Date.now(),
+          PAGE,
+        ]);
         for (const [key, packed, length] of rows) {
           const digest = decodeDigest(key);
           yield { kind: 'meta', digest, meta: { path: unpackPath(packed, digest), length } };

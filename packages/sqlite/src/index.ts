@@ -6,7 +6,7 @@ import { unavailable } from './errors.js';
 import { trustDefaultDirectory, trustFile } from './file-trust.js';
 import type { SqliteCacheOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
-import { migrate, readSchema, refuseNewer, SCHEMA_VERSION } from './schema.js';
+import { inOneSnapshot, migrate, readSchema, refuseNewer, SCHEMA_VERSION } from './schema.js';
 import { checkSchema, refuseForeign } from './schema-check.js';
 import { createSqliteStore } from './store.js';
 
@@ -73,10 +73,14 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
     if (resolved.cacheSizeBytes !== undefined) {
       db.pragma(`cache_size = -${Math.ceil(resolved.cacheSizeBytes / 1024)}`);
     }
-    // Everything up to the journal mode only reads, so a refused file is left as it was.
-    if (owned) refuseForeign(db, filename);
-    refuseNewer(db, filename, owned);
-    checkSchema(db, readSchema(db, owned).version, { filename, owned });
+    // Everything up to the journal mode only reads, so a refused file is left as it was. One
+    // snapshot for all of it: another process upgrading the file meanwhile is seen whole or not at
+    // all, never as a version read before its upgrade and tables read after.
+    inOneSnapshot(db, () => {
+      if (owned) refuseForeign(db, filename);
+      refuseNewer(db, filename, owned);
+      checkSchema(db, readSchema(db, owned).version, { filename, owned });
+    });
     if (owned) {
       // WAL lets readers in every process run while one writes. (`:memory:` stays "memory".)
       db.pragma('journal_mode = WAL');

@@ -78,11 +78,14 @@ export interface SqliteCacheOptions extends AdapterOptions {
    * Bytes of the file SQLite reads through a memory map instead of `read()` calls (its
    * `mmap_size`): lookups in a file of hundreds of MB then cost a memory access, not a system
    * call. Address space, not memory: pages are shared with the OS page cache (they count in the
-   * process's RSS once touched, and the OS reclaims them like any cached file page). `0` turns it
-   * off. SQLite maps no more than the file holds, and caps it at its compile-time limit (2 GiB in
-   * better-sqlite3's build). Default: {@link DEFAULT_MMAP_SIZE_BYTES} (2 GiB, that limit: about 14
-   * million memberships and metas; at 10 million, 1.9× the throughput of 256 MiB). On a borrowed
-   * `database`, applied only when given.
+   * process's RSS once touched, once per connection mapping them, and the OS reclaims them like
+   * any cached file page). SQLite maps no more than the file holds, and caps it at its
+   * compile-time limit (2 GiB − 64 KiB in better-sqlite3's build). A read error on a mapped page —
+   * a file on a network filesystem, a failing disk, the file truncated behind SQLite's back —
+   * stops the process with SIGBUS instead of failing the call: give `0` (no map) for a file on
+   * NFS or SMB. Default: {@link DEFAULT_MMAP_SIZE_BYTES} (2 GiB on 64-bit platforms, that limit:
+   * about 14 million memberships and metas; at 10 million, 1.9× the throughput of 256 MiB). On a
+   * borrowed `database`, applied only when given.
    *
    * @example
    * ```ts
@@ -101,8 +104,13 @@ export interface SqliteCacheOptions extends AdapterOptions {
 
 /** Default of {@link SqliteCacheOptions.busyTimeoutMs} (better-sqlite3's own default timeout). */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-/** Default of {@link SqliteCacheOptions.mmapSizeBytes}: 2 GiB (SQLite caps it at its own limit). */
-export const DEFAULT_MMAP_SIZE_BYTES = 2 * 1024 * 1024 * 1024;
+/**
+ * Default of {@link SqliteCacheOptions.mmapSizeBytes}: 2 GiB (SQLite caps it at its own limit);
+ * 256 MiB on 32-bit platforms, where a map that large would leave the V8 heap too little address
+ * space.
+ */
+export const DEFAULT_MMAP_SIZE_BYTES =
+  process.arch === 'arm' || process.arch === 'ia32' ? 256 * 1024 * 1024 : 2 * 1024 * 1024 * 1024;
 /** Default of {@link SqliteCacheOptions.cacheSizeBytes}: 32 MiB. */
 export const DEFAULT_CACHE_SIZE_BYTES = 32 * 1024 * 1024;
 

@@ -49,8 +49,10 @@ function layoutVersion(db: Database): number {
 
 function hasColumn(db: Database, table: string, column: string): boolean {
   return (
-    db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').pluck().get(table, column) !==
-    undefined
+    db
+      .prepare("SELECT 1 FROM pragma_table_info(?, 'main') WHERE name = ?")
+      .pluck()
+      .get(table, column) !== undefined
   );
 }
 
@@ -106,6 +108,23 @@ function tooNew({ version, record }: SchemaState, filename: string): Unavailable
     `layercache sqlite: ${filename} has schema version ${version} (${where}), newer than the ` +
       `${SCHEMA_VERSION} this release understands. What to do: ${advice}.`,
   );
+}
+
+/**
+ * Runs `read` in one read transaction (or in the caller's, on a lent connection already in one),
+ * so that every query it makes sees the same committed state of the file.
+ */
+export function inOneSnapshot(db: Database, read: () => void): void {
+  if (db.inTransaction) {
+    read();
+    return;
+  }
+  db.exec('BEGIN');
+  try {
+    read();
+  } finally {
+    if (db.inTransaction) db.exec('COMMIT');
+  }
 }
 
 /**

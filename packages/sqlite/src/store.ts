@@ -104,7 +104,7 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       }
       if (row === undefined) return undefined;
       const meta: LayerMeta = {
-        path: unpackPath(row[0] as string, digest),
+        path: unpackPath(row[0] as string | Uint8Array, digest),
         length: row[1] as number,
       };
       return meta;

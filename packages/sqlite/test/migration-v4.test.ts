@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isNotFoundError } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -142,6 +143,38 @@ describe('upgrading a version 3 file to packed paths', () => {
       const sha256 = digest('v3-sha256');
       expect(storedBytes(check, sha256)).toBe(registryPath(sha256).length - 63);
       expect(storedBytes(check, digest('plain'))).toBe(Buffer.byteLength('/blobs/läyer ✓'));
+      // Packed rows are BLOBs; no TEXT value holds a NUL (SQLite's text functions stop there).
+      const types = check
+        .prepare('SELECT typeof(packed_path), count(*) FROM layercache_metas GROUP BY 1 ORDER BY 1')
+        .raw()
+        .all();
+      expect(types).toEqual([
+        ['blob', METAS.length - 2],
+        ['text', 2],
+      ]);
+      expect(
+        check
+          .prepare(
+            "SELECT count(*) FROM layercache_metas WHERE typeof(packed_path) = 'text' AND instr(packed_path, char(0)) > 0",
+          )
+          .pluck()
+          .get(),
+      ).toBe(0);
+    } finally {
+      check.close();
+    }
+  });
+
+  it("the README's query reads every path back by hand", async () => {
+    const v3 = ownedVersion3('by-hand.sqlite');
+    await createSqliteCache({ filename: v3.filename }).close();
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const query = /```sql\n([^`]*typeof\(packed_path\)[^`]*)```/.exec(readme)?.[1];
+    expect(query).toBeDefined();
+    const check = new BetterSqlite3(v3.filename, { readonly: true });
+    try {
+      const paths = check.prepare(query!).pluck().all();
+      expect(paths.sort()).toEqual(METAS.map(([, path]) => path).sort());
     } finally {
       check.close();
     }
@@ -181,6 +214,18 @@ describe('upgrading a version 3 file to packed paths', () => {
     }
   });
 
+  it('an owned version 3 file lent later is told version 3 by its layout, and upgraded', async () => {
+    const v3 = ownedVersion3('v3-lent-later.sqlite');
+    const db = new BetterSqlite3(v3.filename);
+    try {
+      await expectSameAnswers(() => createSqliteCache({ database: db }), v3);
+      expect(db.prepare('SELECT version FROM layercache_schema').pluck().all()).toEqual([4]);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
+    } finally {
+      db.close();
+    }
+  });
+
   it('an owned version 4 file lent later is told version 4 by its layout, and not upgraded again', async () => {
     const v3 = ownedVersion3('lent-later.sqlite');
     await createSqliteCache({ filename: v3.filename }).close();
@@ -206,6 +251,8 @@ describe('upgrading a version 3 file to packed paths', () => {
       expect(() => checkSchema(db, 3, { filename: v3.filename, owned: false })).toThrow(
         /table layercache_metas, which differs from the one this release creates/,
       );
+      // And that release's own lookup could not even be prepared.
+      expect(() => db.prepare(VERSION_3_META)).toThrow(/no such column: path/);
       expect(() => checkSchema(db, 4, { filename: v3.filename, owned: false })).not.toThrow();
     } finally {
       db.close();

@@ -9,11 +9,16 @@ const hex = d.slice('sha256:'.length);
 const registryPath = `/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
 
 describe('paths stored without the digest spelled out', () => {
-  it("a path in the Go registry's layout is stored with its hex as one NUL", () => {
-    expect(packPath(registryPath, d)).toBe(
-      `/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/\0/data`,
+  it("a path in the Go registry's layout is stored as UTF-8 bytes with its hex as one 0 byte", () => {
+    const packed = packPath(registryPath, d);
+    expect(packed).toEqual(
+      Buffer.from(`/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/\0/data`, 'utf8'),
     );
-    expect(unpackPath(packPath(registryPath, d), d)).toBe(registryPath);
+    expect(unpackPath(packed, d)).toBe(registryPath);
+  });
+
+  it('only the first occurrence of the hex is packed', () => {
+    expect(packPath(`/${hex}/${hex}`, d)).toEqual(Buffer.from(`/\0/${hex}`, 'utf8'));
   });
 
   it('a path without the hex, or with it in upper case, is stored as it is', () => {
