@@ -48,7 +48,7 @@ export function createSqliteCapabilities(
     .raw();
   const metasPage = db
     .prepare(
-      `SELECT digest, packed_path, length FROM layercache_metas
+      `SELECT digest, path_head, path_tail, length FROM layercache_metas
        WHERE digest > ? AND (expires_at IS NULL OR expires_at > ?)
        ORDER BY digest LIMIT ?`,
     )
@@ -89,14 +89,14 @@ export function createSqliteCapabilities(
       }
       let last: Uint8Array = new Uint8Array(0);
       for (;;) {
-        const rows = page<[Uint8Array, string | Uint8Array, number]>(metasPage, [
+        const rows = page<[Uint8Array, string, string | null, number]>(metasPage, [
           last,
           Date.now(),
           PAGE,
         ]);
-        for (const [key, packed, length] of rows) {
+        for (const [key, head, tail, length] of rows) {
           const digest = decodeDigest(key);
-          yield { kind: 'meta', digest, meta: { path: unpackPath(packed, digest), length } };
+          yield { kind: 'meta', digest, meta: { path: unpackPath(head, tail, digest), length } };
         }
         if (rows.length < PAGE) break;
         last = rows[rows.length - 1]![0];

@@ -103,17 +103,17 @@ export const MIGRATIONS: readonly string[] = [
      WHERE expires_at IS NOT NULL;
    CREATE INDEX layercache_metas_expiry ON layercache_metas (expires_at)
      WHERE expires_at IS NOT NULL;`,
-  // 3 → 4: a path holding the digest's hex is stored as a BLOB, its UTF-8 bytes with the first
-  // occurrence of the hex written as a 0 byte (stored-path.ts), so a path in the Go registry's
-  // layout no longer stores the digest a second time: 64 bytes less per sha256 meta (98 bytes
-  // for a 105-byte path instead of 173, filled in random order). Built with hex()/unhex() so that
-  // no TEXT value ever holds a NUL. Renamed so that a reader of version 3 finds a column it does
-  // not know and refuses the file at its schema check, whatever version it is told, rather than
-  // read a BLOB as a path.
-  `ALTER TABLE layercache_metas RENAME COLUMN path TO packed_path;
+  // 3 → 4: a path holding the digest's hex is stored as the text before it and the text after it
+  // (stored-path.ts), so a path in the Go registry's layout no longer stores the digest a second
+  // time: 64 bytes less per sha256 meta. `path` is renamed so that a reader of version 3 finds a
+  // column it does not know and refuses the file at its schema check, whatever version it is
+  // told, rather than answer with half a path. (In an UPDATE every expression reads the row as it
+  // was, so both columns are cut from the original path.)
+  `ALTER TABLE layercache_metas RENAME COLUMN path TO path_head;
+   ALTER TABLE layercache_metas ADD COLUMN path_tail TEXT;
    UPDATE layercache_metas
-     SET packed_path = unhex(
-       hex(substr(packed_path, 1, instr(packed_path, lower(hex(substr(digest, 2)))) - 1)) || '00' ||
-       hex(substr(packed_path, instr(packed_path, lower(hex(substr(digest, 2)))) + 2 * (length(digest) - 1))))
-     WHERE typeof(packed_path) = 'text' AND instr(packed_path, lower(hex(substr(digest, 2)))) > 0;`,
+     SET path_head = substr(path_head, 1, instr(path_head, lower(hex(substr(digest, 2)))) - 1),
+         path_tail = substr(path_head,
+           instr(path_head, lower(hex(substr(digest, 2)))) + 2 * (length(digest) - 1))
+     WHERE instr(path_head, lower(hex(substr(digest, 2)))) > 0;`,
 ];

@@ -37,12 +37,12 @@ function hasTable(db: Database, name: string): boolean {
  * the version whose columns they have. Only needed for a database without `layercache_schema`
  * that is not ours to read `user_version` in — a file an owned cache (or a release before
  * `layercache_schema` existed) wrote, later lent to us. Version 3 is told by its
- * `layercache_repos` table, version 4 by its `packed_path` column.
+ * `layercache_repos` table, version 4 by its `path_tail` column.
  */
 function layoutVersion(db: Database): number {
   if (!hasTable(db, 'layercache_links')) return 0;
   if (hasTable(db, 'layercache_repos')) {
-    return hasColumn(db, 'layercache_metas', 'packed_path') ? 4 : 3;
+    return hasColumn(db, 'layercache_metas', 'path_tail') ? 4 : 3;
   }
   return hasColumn(db, 'layercache_links', 'expires_at') ? 2 : 1;
 }

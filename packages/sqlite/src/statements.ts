@@ -17,7 +17,7 @@ export interface Statements {
   readonly syncNormal: SqliteStatement;
   /** (repo, digest key, now) → 1 or undefined. */
   readonly contains: SqliteStatement;
-  /** (digest key, now) → [packed path (stored-path.ts), length] or undefined. */
+  /** (digest key, now) → [path head, path tail (stored-path.ts), length] or undefined. */
   readonly meta: SqliteStatement;
   /** (repo, repo): makes sure the repository has an id. */
   readonly addRepo: SqliteStatement;
@@ -27,7 +27,7 @@ export interface Statements {
   readonly remove: SqliteStatement;
   /** (repo id, repo id): deletes the repository's row if no link names it any more. */
   readonly dropRepoIfEmpty: SqliteStatement;
-  /** (digest key, packed path, length, expiresAt) */
+  /** (digest key, path head, path tail, length, expiresAt) */
   readonly setMeta: SqliteStatement;
   /** (digest key) → the deleted row's expires_at, or undefined. */
   readonly deleteMeta: SqliteStatement;
@@ -59,7 +59,7 @@ export function prepareStatements(db: SqliteDatabase): Statements {
       .pluck(),
     meta: db
       .prepare(
-        `SELECT packed_path, length FROM layercache_metas
+        `SELECT path_head, path_tail, length FROM layercache_metas
          WHERE digest = ? AND (expires_at IS NULL OR expires_at > ?)`,
       )
       .raw(),
@@ -91,9 +91,11 @@ export function prepareStatements(db: SqliteDatabase): Statements {
        WHERE id = ? AND NOT EXISTS (SELECT 1 FROM layercache_links WHERE repo = ?)`,
     ),
     setMeta: db.prepare(
-      `INSERT INTO layercache_metas (digest, packed_path, length, expires_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO layercache_metas (digest, path_head, path_tail, length, expires_at)
+       VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (digest) DO UPDATE
-       SET packed_path = excluded.packed_path, length = excluded.length, expires_at = excluded.expires_at`,
+       SET path_head = excluded.path_head, path_tail = excluded.path_tail,
+           length = excluded.length, expires_at = excluded.expires_at`,
     ),
     deleteMeta: db
       .prepare('DELETE FROM layercache_metas WHERE digest = ? RETURNING expires_at')

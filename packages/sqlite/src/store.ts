@@ -104,8 +104,8 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
       }
       if (row === undefined) return undefined;
       const meta: LayerMeta = {
-        path: unpackPath(row[0] as string | Uint8Array, digest),
-        length: row[1] as number,
+        path: unpackPath(row[0] as string, row[1] as string | null, digest),
+        length: row[2] as number,
       };
       return meta;
     },
@@ -138,10 +138,10 @@ export function createSqliteStore(db: Database, config: SqliteStoreConfig): Laye
 
     setMeta(digest, meta, signal) {
       const key = encodeDigest(digest);
-      const packed = packPath(meta.path, digest);
+      const [head, tail] = packPath(meta.path, digest);
       return writes.write(
         (now) => {
-          statements.setMeta.run(key, packed, meta.length, expiry(now));
+          statements.setMeta.run(key, head, tail, meta.length, expiry(now));
         },
         FILL,
         signal,

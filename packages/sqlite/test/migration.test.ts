@@ -51,9 +51,10 @@ describe('schema versions', () => {
     expect(columns.all('layercache_links')).toEqual(['repo', 'digest', 'expires_at']);
     expect(columns.all('layercache_metas')).toEqual([
       'digest',
-      'packed_path',
+      'path_head',
       'length',
       'expires_at',
+      'path_tail',
     ]);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
