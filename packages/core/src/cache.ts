@@ -272,8 +272,7 @@ export function createLayerInfoCache(
       const checked = signalOf(options);
       try {
         const signal = enter('add', checked);
-        validateRepository(repo);
-        validateDigest(digest);
+        validateLink(repo, digest);
         const done = store.add(repo, digest, signal);
         if (!isPromiseLike(done)) return Promise.resolve();
         return settle('add', done, signal, nothing);
@@ -286,8 +285,7 @@ export function createLayerInfoCache(
       const checked = signalOf(options);
       try {
         const signal = enter('remove', checked);
-        validateRepository(repo);
-        validateDigest(digest);
+        validateLink(repo, digest);
         const removed = store.remove(repo, digest, signal);
         if (typeof removed === 'boolean') return Promise.resolve(removed);
         return settle('remove', removed, signal, isTrue);
