@@ -25,6 +25,13 @@ function digestKey(column: string): string {
 }
 
 /**
+ * SQL for where the version 3 key's hex (the digest without its algorithm) starts in a meta's
+ * `path_head`, in characters from 1, or 0 when the path does not hold it. Frozen with migration
+ * 3 → 4.
+ */
+const HEX_AT = 'instr(path_head, lower(hex(substr(digest, 2))))';
+
+/**
  * `MIGRATIONS[v]` upgrades a database from schema version v to v + 1. A layout change appends a
  * step here and never edits an old one: a file written by any earlier release then upgrades in
  * place on open, inside one `BEGIN IMMEDIATE` transaction (DDL is transactional in SQLite, so a
@@ -112,8 +119,7 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE layercache_metas RENAME COLUMN path TO path_head;
    ALTER TABLE layercache_metas ADD COLUMN path_tail TEXT;
    UPDATE layercache_metas
-     SET path_head = substr(path_head, 1, instr(path_head, lower(hex(substr(digest, 2)))) - 1),
-         path_tail = substr(path_head,
-           instr(path_head, lower(hex(substr(digest, 2)))) + 2 * (length(digest) - 1))
-     WHERE instr(path_head, lower(hex(substr(digest, 2)))) > 0;`,
+     SET path_head = substr(path_head, 1, ${HEX_AT} - 1),
+         path_tail = substr(path_head, ${HEX_AT} + 2 * (length(digest) - 1))
+     WHERE ${HEX_AT} > 0;`,
 ];

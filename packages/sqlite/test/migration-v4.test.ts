@@ -81,6 +81,13 @@ function ownedVersion3(name: string): { filename: string; before: unknown[]; lat
   return answers;
 }
 
+/** {@link ownedVersion3}, already upgraded by a cache that opened and closed it. */
+async function upgradedVersion3(name: string): Promise<ReturnType<typeof ownedVersion3>> {
+  const v3 = ownedVersion3(name);
+  await createSqliteCache({ filename: v3.filename }).close();
+  return v3;
+}
+
 async function cacheMetas(cache: ReturnType<typeof createSqliteCache>): Promise<unknown[]> {
   const metas: unknown[] = [];
   for (const d of PROBES) {
@@ -139,8 +146,7 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
   });
 
   it("the upgrade stores a path in the Go registry's layout without the digest's hex", async () => {
-    const v3 = ownedVersion3('packed.sqlite');
-    await createSqliteCache({ filename: v3.filename }).close();
+    const v3 = await upgradedVersion3('packed.sqlite');
     const check = new BetterSqlite3(v3.filename, { readonly: true });
     try {
       const sha256 = digest('v3-sha256');
@@ -158,8 +164,7 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
   });
 
   it("the README's query reads every path back by hand", async () => {
-    const v3 = ownedVersion3('by-hand.sqlite');
-    await createSqliteCache({ filename: v3.filename }).close();
+    const v3 = await upgradedVersion3('by-hand.sqlite');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const query = /```sql\n(\s*SELECT path_head[^`]*)```/.exec(readme)?.[1];
     expect(query).toBeDefined();
@@ -173,8 +178,7 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
   });
 
   it('an upgraded file passes the schema check when opened again, with no further migration', async () => {
-    const v3 = ownedVersion3('reopened.sqlite');
-    await createSqliteCache({ filename: v3.filename }).close();
+    const v3 = await upgradedVersion3('reopened.sqlite');
     const raw = new BetterSqlite3(v3.filename);
     const cookie = raw.pragma('schema_version', { simple: true });
     raw.close();
@@ -219,8 +223,7 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
   });
 
   it('an owned version 4 file lent later is told version 4 by its layout, and not upgraded again', async () => {
-    const v3 = ownedVersion3('lent-later.sqlite');
-    await createSqliteCache({ filename: v3.filename }).close();
+    const v3 = await upgradedVersion3('lent-later.sqlite');
     const db = new BetterSqlite3(v3.filename);
     try {
       const before = db.prepare('SELECT * FROM layercache_metas ORDER BY digest').all();
@@ -236,8 +239,7 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
   });
 
   it('a version 4 file fails the version 3 schema check, so a release before this one never reads half a path as a path', async () => {
-    const v3 = ownedVersion3('downgrade.sqlite');
-    await createSqliteCache({ filename: v3.filename }).close();
+    const v3 = await upgradedVersion3('downgrade.sqlite');
     const db = new BetterSqlite3(v3.filename, { readonly: true });
     try {
       expect(() => checkSchema(db, 3, { filename: v3.filename, owned: false })).toThrow(
