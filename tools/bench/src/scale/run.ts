@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
+import { DEFAULT_CACHE_SIZE_BYTES, DEFAULT_MMAP_SIZE_BYTES } from '@layercache/sqlite';
 import { ADAPTERS } from '../adapters/registry.js';
 import type { Subject } from '../adapters/types.js';
 import { errorMessage } from '../cli/args.js';
@@ -23,12 +24,14 @@ export const SCALE_MARKERS = {
   end: '<!-- bench-scale:end -->',
 };
 
+const binary = (bytes: number) =>
+  bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`;
 /**
  * Both subjects run at the adapter's defaults (`mmapSizeBytes`, `cacheSizeBytes`): raw
- * better-sqlite3 gets exactly the same pragmas, so the ratio stays honest.
+ * better-sqlite3 gets exactly the same pragmas, so the ratio stays honest. Read from the
+ * constants both are configured with, so the report cannot name stale values.
  */
-const SQLITE_PRAGMAS =
-  "the adapter's defaults for both subjects (mmap_size 2 GiB, cache_size 32 MiB), WAL, synchronous NORMAL";
+const SQLITE_PRAGMAS = `the adapter's defaults for both subjects (mmap_size ${binary(DEFAULT_MMAP_SIZE_BYTES)}, cache_size ${binary(DEFAULT_CACHE_SIZE_BYTES)}), WAL, synchronous NORMAL`;
 
 /** Paths of `pnpm bench`'s results and of the README it updates. */
 export interface ScalePaths {
