@@ -21,11 +21,20 @@ export interface Lent {
   close(): Promise<void>;
 }
 
-/** A standalone client; `resp: 3` asks for RESP3 with the library's own reply types. */
-export async function lendClient(url: string, resp: 2 | 3 = 2): Promise<Lent> {
+/**
+ * A standalone client; `resp: 3` asks for RESP3 with the library's own reply types.
+ * `autoPipelining: false` (ioredis) writes each command when it is called: with it on, ioredis
+ * sends a batch only once the previous one was answered, so a test that holds one reply would
+ * also hold back every later command. node-redis always writes at once.
+ */
+export async function lendClient(
+  url: string,
+  resp: 2 | 3 = 2,
+  { autoPipelining = true }: { autoPipelining?: boolean } = {},
+): Promise<Lent> {
   if (driver === 'ioredis') {
     const client = new Redis(url, {
-      enableAutoPipelining: true,
+      enableAutoPipelining: autoPipelining,
       ...(resp === 3 ? { protocol: 3, replyMapping: 'resp3' } : {}),
     } as object);
     client.on('error', () => {});

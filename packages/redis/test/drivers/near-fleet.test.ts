@@ -174,8 +174,12 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
     const prefix = uniquePrefix('near-race');
     const digest = digestOf(2);
     const metrics = countingMeter();
-    const near = ownedCache({
-      url: at.proxy.url,
+    // Borrowed without auto-pipelining: the read must reach Redis while the reply of a fence
+    // sent just before it is held, which an owned ioredis connection would only do once that
+    // reply came or its command timed out.
+    const client = await lendClient(at.proxy.url, 2, { autoPipelining: false });
+    const near = createRedisCache({
+      client: client.client,
       keyPrefix: prefix,
       meter: metrics.meter,
       near: { maxStalenessMs: STALENESS },
@@ -220,6 +224,7 @@ describe(`${driver}: near cache and a read that races an invalidation`, () => {
     } finally {
       at.proxy.resume();
       await near.close();
+      await client.close();
     }
   }, 30_000);
 });
