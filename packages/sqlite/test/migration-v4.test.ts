@@ -67,11 +67,18 @@ function version3Metas(db: Db, now: number): unknown[] {
   return PROBES.map((d) => meta.get(encodeDigest(d), now));
 }
 
-function ownedVersion3(name: string): { filename: string; before: unknown[]; later: unknown[] } {
+interface Version3File {
+  readonly filename: string;
+  /** What version 3 answered for every probe at NOW, and once the TTL ran out. */
+  readonly before: unknown[];
+  readonly later: unknown[];
+}
+
+/** A version 3 file written by `write` (which fills it), with that release's answers. */
+function version3File(name: string, write: (db: Db) => void): Version3File {
   const filename = tmp.file(name);
   const db = new BetterSqlite3(filename);
-  fillVersion3(db);
-  db.pragma('user_version = 3');
+  write(db);
   const answers = {
     filename,
     before: version3Metas(db, NOW),
@@ -81,8 +88,26 @@ function ownedVersion3(name: string): { filename: string; before: unknown[]; lat
   return answers;
 }
 
+/** A file version 3 opened itself (the version in `user_version`). */
+const ownedVersion3 = (name: string) =>
+  version3File(name, (db) => {
+    fillVersion3(db);
+    db.pragma('user_version = 3');
+  });
+
+/**
+ * A database an application lent version 3 (the version in `layercache_schema`); `app` first
+ * writes the application's own state.
+ */
+const lentVersion3 = (name: string, app: (db: Db) => void) =>
+  version3File(name, (db) => {
+    app(db);
+    fillVersion3(db);
+    db.exec(VERSION_3_BORROWED_RECORD);
+  });
+
 /** {@link ownedVersion3}, already upgraded by a cache that opened and closed it. */
-async function upgradedVersion3(name: string): Promise<ReturnType<typeof ownedVersion3>> {
+async function upgradedVersion3(name: string): Promise<Version3File> {
   const v3 = ownedVersion3(name);
   await createSqliteCache({ filename: v3.filename }).close();
   return v3;
@@ -118,6 +143,23 @@ async function expectSameAnswers(
     await cache.close();
   } finally {
     vi.useRealTimers();
+  }
+}
+
+/**
+ * Upgrades the file from a connection of its own, at once or not at all (`false`): it must not
+ * wait for a lock, because it runs inside a statement of the opener it races. Its cache is closed
+ * by `settle`, once the opener is done.
+ */
+function upgradeFromAnotherConnection(filename: string, settle: (() => Promise<void>)[]): boolean {
+  const other = new BetterSqlite3(filename, { timeout: 0 });
+  try {
+    const cache = createSqliteCache({ database: other });
+    settle.push(() => cache.close().finally(() => other.close()));
+    return true;
+  } catch {
+    other.close();
+    return false;
   }
 }
 
@@ -189,17 +231,12 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
   });
 
   it("a borrowed database keeps the application's tables and user_version, and records the current version in layercache_schema", async () => {
-    const filename = tmp.file('borrowed.sqlite');
-    const setup = new BetterSqlite3(filename);
-    setup.exec(`CREATE TABLE app_users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+    const v3 = lentVersion3('borrowed.sqlite', (app) => {
+      app.exec(`CREATE TABLE app_users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
                 INSERT INTO app_users (name) VALUES ('ada');`);
-    setup.pragma('user_version = 17');
-    fillVersion3(setup);
-    setup.exec(VERSION_3_BORROWED_RECORD);
-    const v3 = { before: version3Metas(setup, NOW), later: version3Metas(setup, NOW + TTL_LEFT) };
-    setup.close();
-
-    const db = new BetterSqlite3(filename);
+      app.pragma('user_version = 17');
+    });
+    const db = new BetterSqlite3(v3.filename);
     try {
       await expectSameAnswers(() => createSqliteCache({ database: db }), v3);
       expect(db.prepare('SELECT version FROM layercache_schema').pluck().all()).toEqual([4]);
@@ -208,6 +245,41 @@ describe('upgrading a version 3 file to paths stored without the digest', () => 
     } finally {
       db.close();
     }
+  });
+
+  it('a database another connection upgrades while it is being opened opens and answers as before, wherever in the opening checks the upgrade lands', async () => {
+    // The opening checks read the version, then the tables; an upgrade committed between the
+    // two must not make them see an old version and new tables (and refuse a good file). The
+    // upgrade is run before each statement the opening prepares in turn, until it prepares fewer.
+    let inSnapshot = 0;
+    for (let at = 1; ; at += 1) {
+      // WAL, as an application's database usually is: one connection may write while another reads.
+      const v3 = lentVersion3(`race-${at}.sqlite`, (app) => app.pragma('journal_mode = WAL'));
+      const { filename } = v3;
+      const db = new BetterSqlite3(filename);
+      const settle: (() => Promise<void>)[] = [];
+      const prepare = db.prepare.bind(db);
+      let prepared = 0;
+      db.prepare = ((source: string) => {
+        prepared += 1;
+        if (prepared === at && upgradeFromAnotherConnection(filename, settle) && db.inTransaction) {
+          inSnapshot += 1;
+        }
+        return prepare(source);
+      }) as typeof db.prepare;
+      try {
+        const cache = createSqliteCache({ database: db });
+        db.prepare = prepare;
+        await expectSameAnswers(() => cache, v3);
+        expect(db.prepare('SELECT version FROM layercache_schema').pluck().all()).toEqual([4]);
+      } finally {
+        for (const close of settle) await close();
+        db.close();
+      }
+      if (prepared < at) break;
+    }
+    // Some upgrades landed inside the opening checks' read transaction, where the window was.
+    expect(inSnapshot).toBeGreaterThan(0);
   });
 
   it('an owned version 3 file lent later is told version 3 by its layout, and upgraded', async () => {
