@@ -100,3 +100,10 @@ export interface ScanTarget {
   /** `SCAN cursor MATCH pattern COUNT count`: the next cursor and the keys found. */
   scan(cursor: string, pattern: string, count: number): Promise<readonly [string, string[]]>;
 }
+
+/** A `ZSCAN` reply's flat `member, score, member, score, …` list, as pairs. */
+export function zscanPairs(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return pairs;
+}

@@ -15,8 +15,10 @@ export interface RedisCacheOptions extends AdapterOptions {
    * `keyPrefix` (use this cache's `keyPrefix`). Reads must go to masters: an ioredis Cluster with
    * `scaleReads` other than `'master'`, a Sentinel client with `role: 'slave'`, and a node-redis
    * cluster with `useReplicas` are rejected (a replica may still hold a membership `remove()` has
-   * just revoked). A client that was already closed is rejected. The cache listens to the
-   * client's `error` events to name the cause of failures. Default: none.
+   * just revoked); on a node-redis `createSentinel()` client with `replicaPoolSize`, the cache
+   * sends its reads to the master. A client that was already closed is rejected, and so is a
+   * node-redis `createClientPool()` pool (lend a `createClient()` client). The cache listens to
+   * the client's `error` events to name the cause of failures. Default: none.
    */
   readonly client?: IoredisClient | NodeRedisClient;
   /**

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RevocationCommands } from '../confirm/index.js';
-import type { RedisDriver, ScanTarget } from '../driver.js';
+import { type RedisDriver, type ScanTarget, zscanPairs } from '../driver.js';
 import { sharedIoredisClusterLink, sharedIoredisLink } from '../near/index.js';
 import { isCluster } from './client.js';
 import { createIoredisConfirmer } from './confirm.js';
@@ -102,9 +102,7 @@ export function createIoredisDriver({ client, owned, watch }: RedisConnection): 
         : (client as Redis).unlink(...keys),
     async zscan(key, cursor, count) {
       const [next, flat] = await client.zscan(key, cursor, 'COUNT', count);
-      const pairs: [string, string][] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-      return [next, pairs];
+      return [next, zscanPairs(flat)];
     },
 
     confirmer: (options) => createIoredisConfirmer(client, revocationCommands, options),

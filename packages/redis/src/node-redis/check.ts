@@ -43,18 +43,43 @@ export function checkNodeRedisCluster(cluster: {
   checkCommon('cluster', cluster.options?.defaults);
 }
 
+/**
+ * Why a `createClientPool()` pool is refused. It has the command methods and `isOpen` of a client,
+ * so it would be taken for one and then never be ready (it has no `isReady`): every call would
+ * time out.
+ */
+export const CLIENT_POOL_REFUSAL =
+  'is a node-redis client pool (createClientPool): the cache follows the state of one ' +
+  'connection (ready, reconnecting) and a pool has none of its own; lend a createClient() client, ' +
+  'whose one connection pipelines every call, or give url or redis with driver: "node-redis"';
+
+function isClientPool(client: object): boolean {
+  const candidate = client as { execute?: unknown; totalClients?: unknown };
+  return typeof candidate.execute === 'function' && typeof candidate.totalClients === 'number';
+}
+
+/**
+ * The options a borrowed client was created with, where node-redis lets them be read back: a
+ * client's `options`, a cluster's `_options` (with its nodes' `defaults`), and of a sentinel's only
+ * `_keyPrefix`. A sentinel's `replicaPoolSize` cannot be read, so it is not refused: the cache's
+ * reads go to its master whatever it says (driver.ts, `rawSend`).
+ */
+function optionsOf(
+  client: object,
+  kind: ReturnType<typeof nodeRedisKind>,
+): NodeRedisOptions | undefined {
+  if (kind === 'cluster') return (client as { _options?: NodeRedisOptions })._options;
+  if (kind === 'sentinel') return { keyPrefix: (client as { _keyPrefix?: unknown })._keyPrefix };
+  return (client as { options?: NodeRedisOptions }).options;
+}
+
 export function checkNodeRedisClient(client: object): void {
-  const kind = nodeRedisKind(client);
-  const { options, isOpen } = client as { options?: NodeRedisOptions; isOpen?: boolean };
+  if (isClientPool(client)) fail('client', CLIENT_POOL_REFUSAL);
   // node-redis never connects by itself, and a closed client stays closed: every call would fail.
-  if (isOpen === false) {
+  if ((client as { isOpen?: boolean }).isOpen === false) {
     fail('client', 'is not open (node-redis); call `await client.connect()` before lending it');
   }
+  const options = optionsOf(client, nodeRedisKind(client));
   checkCommon('client', options);
-  if (kind === 'sentinel') {
-    const replicas = (options as { replicaPoolSize?: unknown } | undefined)?.replicaPoolSize;
-    if (typeof replicas === 'number' && replicas > 0) {
-      fail('client', `is a Sentinel client with replicaPoolSize ${replicas}, ${REPLICA_READS}`);
-    }
-  }
+  checkCommon('client', options?.defaults);
 }

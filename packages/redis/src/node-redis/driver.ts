@@ -1,4 +1,4 @@
-import type { RedisDriver, ScanTarget } from '../driver.js';
+import { type RedisDriver, type ScanTarget, zscanPairs } from '../driver.js';
 import { sharedLink } from '../near/index.js';
 import { createNodeRedisConfirmer } from './confirm.js';
 import { type NodeRedisMulti, revocationCommands } from './multi.js';
@@ -34,10 +34,11 @@ export type NodeRedisHandle = WatchedClient &
     close(): Promise<unknown>;
     destroy(): unknown;
     /**
-     * Standalone client only (a cluster's and a sentinel's take routing arguments first): the
-     * command as given, its reply untransformed.
+     * The command as given, its reply untransformed. A standalone client takes the arguments
+     * alone; a sentinel's takes whether the command is read-only first (see {@link rawSend}); a
+     * cluster's is not used.
      */
-    sendCommand?(args: string[]): Promise<unknown>;
+    sendCommand?(...args: [string[]] | [boolean, string[]]): Promise<unknown>;
     /** Cluster only. */
     readonly masters?: readonly object[];
     nodeClient?(node: object): Promise<Commands>;
@@ -74,7 +75,10 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
     },
   });
   const revocation = revocationCommands(commands);
-  const reads = hotCommands(commands, watch.kind);
+  const send = rawSend(commands, watch.kind);
+  const reads = hotCommands(commands, send);
+  // On a sentinel, every read goes as not read-only: to the master (see rawSend).
+  const toMaster = watch.kind === 'sentinel' ? send : undefined;
   return {
     // Every call waits in the cache while node-redis is not ready: an owned client has no
     // offline queue (it would reject at once), a borrowed one's may have no timeout.
@@ -123,6 +127,7 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
     set: reads.set,
     getdel: revocation.getdel,
     masters() {
+      if (toMaster) return [rawScanTarget(toMaster)];
       if (!cluster) return [scanTarget(commands)];
       return (client.masters ?? []).map((master) =>
         scanTarget({
@@ -135,6 +140,13 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
     unlink: (keys) =>
       cluster ? Promise.all(keys.map((key) => commands.unlink(key))) : commands.unlink([...keys]),
     async zscan(key, cursor, count) {
+      if (toMaster) {
+        const [next, flat] = (await toMaster(['ZSCAN', key, cursor, 'COUNT', String(count)])) as [
+          string,
+          string[],
+        ];
+        return [String(next), zscanPairs(flat)];
+      }
       const reply = await commands.zScan(key, cursor, { COUNT: count });
       return [
         String(reply.cursor),
@@ -161,19 +173,50 @@ export function createNodeRedisDriver(connection: NodeRedisConnection): RedisDri
   };
 }
 
+type RawSend = (args: string[]) => Promise<unknown>;
+
 /**
- * The commands of the read-heavy path. On a standalone client they go through `sendCommand`:
- * each typed method (`zScore`, `get`) is two `async` functions deep (the method, then
- * `_executeCommand`) and builds a parser object and a reply transform around the same
- * `sendCommand`, which measured about a fifth of the throughput at 64 calls in flight. Nothing
- * is lost: a borrowed client's `keyPrefix` is refused (check.ts), so keys go as given, and the
- * store reads a score as a string (RESP2: `"inf"`) or a number (RESP3) alike.
+ * How a command goes as given, its reply untransformed, where the read path uses that.
+ *
+ * - A standalone client: for speed. Each typed method (`zScore`, `get`) is two `async` functions
+ *   deep (the method, then `_executeCommand`) and builds a parser object and a reply transform
+ *   around the same `sendCommand`, which measured about a fifth of the throughput at 64 calls in
+ *   flight. Nothing is lost: a borrowed client's `keyPrefix` is refused (check.ts), so keys go as
+ *   given, and the store reads a score as a string (RESP2: `"inf"`) or a number (RESP3) alike.
+ * - A sentinel: so that reads go to the master. Created with `replicaPoolSize`, a Sentinel client
+ *   sends read-only commands to replicas, which may still hold a membership `remove()` has just
+ *   revoked, and the option cannot be read back from the client to refuse it; a command sent as
+ *   not read-only always goes to the master.
+ * - A cluster: not used (its typed methods route by key; `useReplicas` is refused in check.ts).
  */
+function rawSend(client: NodeRedisHandle, kind: NodeRedisWatch['kind']): RawSend | undefined {
+  const sendCommand = client.sendCommand?.bind(client);
+  if (sendCommand === undefined || kind === 'cluster') return undefined;
+  return kind === 'sentinel' ? (args) => sendCommand(false, args) : (args) => sendCommand(args);
+}
+
+/** `SCAN` on a sentinel's master, its reply read from RESP as sent. */
+function rawScanTarget(send: RawSend): ScanTarget {
+  return {
+    async scan(cursor, pattern, count) {
+      const [next, keys] = (await send([
+        'SCAN',
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        String(count),
+      ])) as [string, string[]];
+      return [String(next), keys];
+    },
+  };
+}
+
+/** The commands of the read-heavy path, as given where {@link rawSend} says so. */
 function hotCommands(
   client: NodeRedisHandle,
-  kind: NodeRedisWatch['kind'],
+  send: RawSend | undefined,
 ): Pick<RedisDriver, 'zscore' | 'get' | 'set'> {
-  const send = kind === 'client' ? client.sendCommand?.bind(client) : undefined;
   if (send === undefined) {
     return {
       zscore: (key, member) => client.zScore(key, member),
