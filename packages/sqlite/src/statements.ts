@@ -13,8 +13,6 @@ export interface Statements {
   readonly beginImmediate: SqliteStatement;
   readonly commit: SqliteStatement;
   readonly rollback: SqliteStatement;
-  readonly syncFull: SqliteStatement;
-  readonly syncNormal: SqliteStatement;
   /** (repo, digest key, now) → 1 or undefined. */
   readonly contains: SqliteStatement;
   /** (digest key, now) → [path head, path tail (stored-path.ts), length] or undefined. */
@@ -46,8 +44,6 @@ export function prepareStatements(db: SqliteDatabase): Statements {
     beginImmediate: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
-    syncFull: db.prepare('PRAGMA synchronous = FULL'),
-    syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
     // One statement, so the repository's id and its link are read from the same snapshot: an id
     // is never cached in the process, where it could outlive its name (see schema.ts).
     contains: db

@@ -90,7 +90,7 @@ export function createWriteBatch(
       // Only a lent connection can be here: writing inside its owner's transaction would
       // acknowledge writes that the owner may still roll back.
       if (db.inTransaction) throw new Error(OWNER_TRANSACTION);
-      if (durable) statements.syncFull.run();
+      if (durable) setSynchronous('FULL');
       const only = jobs.length === 1 ? jobs[0] : undefined;
       if (only?.single) {
         only.result = only.run(now);
@@ -117,9 +117,16 @@ export function createWriteBatch(
     for (const job of jobs) job.resolve(job.result);
   }
 
+  // Never a prepared statement: SQLite applies `PRAGMA synchronous = …` when the statement is
+  // compiled, not when it runs, so a statement prepared once would set the level once, at
+  // prepare time, and running it again would change nothing.
+  function setSynchronous(level: 'FULL' | 'NORMAL'): void {
+    db.pragma(`synchronous = ${level}`);
+  }
+
   function restoreNormal(): void {
     try {
-      if (db.open && !db.inTransaction) statements.syncNormal.run();
+      if (db.open && !db.inTransaction) setSynchronous('NORMAL');
     } catch {
       // Staying at FULL is only slower; the next durable batch tries again.
     }

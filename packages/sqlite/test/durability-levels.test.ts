@@ -1,87 +1,155 @@
-import { createLayerInfoCache } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../src/schema.js';
-import { createSqliteStore } from '../src/store.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { createSqliteCache, type SqliteCacheOptions } from '../src/index.js';
 import { digest, tempDir } from './support.js';
 
-// The default `synchronous: "revocations"` keeps a connection at NORMAL and raises it to FULL
-// around the commit of anything that revokes. What SQLite was told is seen through the
-// connection's statement trace (better-sqlite3's `verbose`), on a real WAL file.
+// What `synchronous` commits at, on a real WAL file opened as a user opens it. SQLite commits a
+// write at the connection's `synchronous` level when the writing statement runs (COMMIT, or the
+// statement itself outside a transaction), so the level is read as each writing statement starts.
+// Reading it there, rather than tracing which PRAGMA statements ran, is the point: SQLite applies
+// `PRAGMA synchronous = …` when such a statement is compiled, and a prepared one that runs later
+// changes nothing (which the trace could not see).
 const tmp = tempDir('durability');
 afterAll(() => tmp.remove());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
-function openTraced(name: string, syncRevocations: boolean) {
-  const statements: string[] = [];
-  const filename = tmp.file(name);
-  const db = new BetterSqlite3(filename, { verbose: (sql) => statements.push(String(sql)) });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  migrate(db, filename, true);
-  const store = createSqliteStore(db, {
-    filename,
-    ttlMs: undefined,
-    sweepIntervalMs: 60_000,
-    owned: true,
-    syncRevocations,
-  });
-  const cache = createLayerInfoCache(store, { name: 'sqlite' });
-  const level = () => db.pragma('synchronous', { simple: true });
-  const raised = () => statements.filter((sql) => /synchronous\s*=\s*FULL/i.test(sql)).length;
-  return { cache, level, raised, statements };
+type Db = InstanceType<typeof BetterSqlite3>;
+const FULL = 2;
+const NORMAL = 1;
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|COMMIT)\b/i;
+
+/**
+ * Records, for every writing statement `db` runs, the word it starts with and the connection's
+ * `synchronous` level as it runs.
+ */
+function recordLevels(db: Db): [string, number][] {
+  const levels: [string, number][] = [];
+  const statement = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<
+    'run' | 'get' | 'all',
+    (...args: unknown[]) => unknown
+  >;
+  for (const method of ['run', 'get', 'all'] as const) {
+    const original = statement[method];
+    vi.spyOn(statement, method).mockImplementation(function (
+      this: { database: Db; source: string },
+      ...args: unknown[]
+    ) {
+      if (this.database === db && WRITE.test(this.source)) {
+        const word = WRITE.exec(this.source)![1]!.toUpperCase();
+        levels.push([word, db.pragma('synchronous', { simple: true }) as number]);
+      }
+      return original.apply(this, args);
+    });
+  }
+  return levels;
 }
 
-describe('synchronous: "revocations"', () => {
-  it('commits fills without raising the connection to FULL', async () => {
-    const { cache, raised, level } = openTraced('fills.sqlite', true);
-    await cache.add('team/a', digest(1));
-    await Promise.all([
-      cache.add('team/a', digest(2)),
-      cache.setMeta(digest(2), { path: '/p', length: 1 }),
-    ]);
-    expect(raised()).toBe(0);
-    expect(level()).toBe(1); // NORMAL
+/** A cache on a file of its own, as `createSqliteCache({ filename })` opens it, and its connection. */
+function openOwned(name: string, options: Omit<SqliteCacheOptions, 'filename' | 'database'> = {}) {
+  const prepare = vi.spyOn(BetterSqlite3.prototype, 'prepare');
+  const cache = createSqliteCache({ filename: tmp.file(name), ...options });
+  const db = prepare.mock.contexts[0] as Db;
+  prepare.mockRestore();
+  return { cache, db, levels: recordLevels(db) };
+}
+
+const levelsOf = (levels: [string, number][]) => [...new Set(levels.map(([, level]) => level))];
+
+async function fill(cache: ReturnType<typeof createSqliteCache>): Promise<void> {
+  await cache.add('team/a', digest(1));
+  await Promise.all([
+    cache.add('team/a', digest(2)),
+    cache.setMeta(digest(1), { path: '/p', length: 1 }),
+  ]);
+}
+
+const revocations = [
+  ['remove', (cache: ReturnType<typeof createSqliteCache>) => cache.remove('team/a', digest(1))],
+  ['deleteMeta', (cache: ReturnType<typeof createSqliteCache>) => cache.deleteMeta(digest(1))],
+  ['clear', (cache: ReturnType<typeof createSqliteCache>) => cache.clear()],
+] as const;
+
+describe('synchronous: "revocations" (the default)', () => {
+  it('commits fills at NORMAL', async () => {
+    const { cache, db, levels } = openOwned('fills.sqlite');
+    await fill(cache);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levelsOf(levels)).toEqual([NORMAL]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     await cache.close();
   });
 
-  it.each([
-    ['remove', (c: ReturnType<typeof openTraced>['cache']) => c.remove('team/a', digest(1))],
-    ['deleteMeta', (c: ReturnType<typeof openTraced>['cache']) => c.deleteMeta(digest(1))],
-    ['clear', (c: ReturnType<typeof openTraced>['cache']) => c.clear()],
-  ])('commits %s at FULL, then rests at NORMAL again', async (name, revoke) => {
-    const { cache, raised, level, statements } = openTraced(`${name}.sqlite`, true);
-    await cache.add('team/a', digest(1));
-    await cache.setMeta(digest(1), { path: '/p', length: 1 });
-    statements.length = 0;
-    await revoke(cache);
-    expect(raised()).toBe(1);
-    const full = statements.findIndex((sql) => /synchronous\s*=\s*FULL/i.test(sql));
-    const normal = statements.findIndex((sql) => /synchronous\s*=\s*NORMAL/i.test(sql));
-    const change = statements.findIndex((sql) => /^\s*(DELETE|COMMIT)/i.test(sql));
-    expect(full).toBeLessThan(change);
-    expect(normal).toBeGreaterThan(change);
-    expect(level()).toBe(1);
-    await cache.close();
-  });
+  it.each(revocations)(
+    'commits %s at FULL, the first one after opening too, then rests at NORMAL',
+    async (_name, revoke) => {
+      const { cache, db, levels } = openOwned(`${_name}.sqlite`);
+      await fill(cache);
+      levels.length = 0;
+      await revoke(cache);
+      expect(levels.length).toBeGreaterThan(0);
+      expect(levelsOf(levels)).toEqual([FULL]);
+      expect(db.pragma('synchronous', { simple: true })).toBe(NORMAL);
+      levels.length = 0;
+      await cache.add('team/a', digest(3));
+      expect(levelsOf(levels)).toEqual([NORMAL]);
+      await cache.close();
+    },
+  );
 
-  it('a batch mixing fills and a revocation commits it all at FULL, once', async () => {
-    const { cache, raised } = openTraced('mixed.sqlite', true);
+  it('a batch mixing fills and a revocation commits it all at FULL', async () => {
+    const { cache, levels } = openOwned('mixed.sqlite');
     await cache.add('team/a', digest(1));
+    levels.length = 0;
     await Promise.all([
       cache.add('team/a', digest(2)),
       cache.remove('team/a', digest(1)),
       cache.setMeta(digest(2), { path: '/p', length: 1 }),
     ]);
-    expect(raised()).toBe(1);
+    expect(levels.map(([word]) => word)).toContain('COMMIT');
+    expect(levelsOf(levels)).toEqual([FULL]);
     expect(await cache.contains('team/a', digest(1))).toBe(false);
     await cache.close();
   });
+});
 
-  it('is off for a connection the cache does not control: nothing is raised', async () => {
-    const { cache, raised } = openTraced('off.sqlite', false);
-    await cache.add('team/a', digest(1));
-    await cache.remove('team/a', digest(1));
-    expect(raised()).toBe(0);
+describe('synchronous: "full" and "normal"', () => {
+  it('"full" commits every write at FULL', async () => {
+    const { cache, levels } = openOwned('full.sqlite', { synchronous: 'full' });
+    await fill(cache);
+    for (const [, revoke] of revocations) await revoke(cache);
+    expect(levelsOf(levels)).toEqual([FULL]);
     await cache.close();
+  });
+
+  it('"normal" commits every write at NORMAL, revocations too', async () => {
+    const { cache, levels } = openOwned('normal.sqlite', { synchronous: 'normal' });
+    await fill(cache);
+    for (const [, revoke] of revocations) await revoke(cache);
+    expect(levelsOf(levels)).toEqual([NORMAL]);
+    await cache.close();
+  });
+});
+
+describe('a borrowed database', () => {
+  it.each([
+    ['FULL', FULL],
+    ['OFF', 0],
+  ])('keeps the level its owner set (%s), for every write', async (setting, level) => {
+    const db = new BetterSqlite3(tmp.file(`borrowed-${setting}.sqlite`));
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${setting}`);
+    try {
+      const cache = createSqliteCache({ database: db });
+      const levels = recordLevels(db);
+      await fill(cache);
+      for (const [, revoke] of revocations) await revoke(cache);
+      expect(levelsOf(levels)).toEqual([level]);
+      expect(db.pragma('synchronous', { simple: true })).toBe(level);
+      await cache.close();
+    } finally {
+      db.close();
+    }
   });
 });
