@@ -1,5 +1,7 @@
 import { metrics as otelMetrics } from '@opentelemetry/api';
-import { isNotFoundError } from '../errors.js';
+import { signalOf } from '../call-options.js';
+import { InvalidArgumentError, isNotFoundError } from '../errors.js';
+import { describeValue, optionalMeter, optionError, readOptions } from '../options.js';
 import type { CallOptions, LayerInfoCache, LayerMeta } from '../types.js';
 import { validateDigest, validateRepository } from '../validate.js';
 import { createFlightTable, type Flight } from './inflight.js';
@@ -15,6 +17,41 @@ import type {
   CacheErrorContext,
   LayerBackend,
 } from './types.js';
+
+const FACTORY = 'createCachedLayerService';
+const CACHE_METHODS = ['contains', 'meta', 'add', 'setMeta', 'remove', 'deleteMeta'] as const;
+const BACKEND_METHODS = ['exists', 'stat'] as const;
+
+/** Refuses, at creation, a `cache` or `backend` without the methods the service calls. */
+function requireMethods(name: string, value: unknown, methods: readonly string[]): void {
+  const missing =
+    typeof value === 'object' && value !== null
+      ? methods.filter((method) => typeof (value as Record<string, unknown>)[method] !== 'function')
+      : methods;
+  if (missing.length > 0) {
+    throw optionError(
+      FACTORY,
+      name,
+      `must have the methods ${methods.join(', ')}; ${describeValue(value)} lacks ${missing.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * The signal of a call's options, checked as the cache checks it (call-options.ts). The service
+ * passes on `{ signal }` alone, so the cache reads the same signal and nothing else.
+ */
+function callSignal(callOptions: CallOptions | undefined): {
+  readonly signal: AbortSignal | undefined;
+  readonly refused?: InvalidArgumentError;
+  readonly options: CallOptions | undefined;
+} {
+  const checked = signalOf(callOptions);
+  if (checked instanceof InvalidArgumentError) {
+    return { signal: undefined, refused: checked, options: undefined };
+  }
+  return { signal: checked, options: checked === undefined ? undefined : { signal: checked } };
+}
 
 // `stat` flights are keyed by digest alone; the slot only has to be a constant. Repository
 // names are never empty, so it cannot collide with an `exists` slot even in a shared table.
@@ -75,10 +112,17 @@ function isAbortOf(error: unknown, signal: AbortSignal | undefined): boolean {
 export function createCachedLayerService(
   cache: LayerInfoCache,
   backend: LayerBackend,
-  options: CachedLayerServiceOptions = {},
+  options?: CachedLayerServiceOptions,
 ): CachedLayerService {
-  const { onError } = options;
-  const metrics = createServiceMetrics(options.meter ?? otelMetrics.getMeter('@layercache/core'));
+  requireMethods('cache', cache, CACHE_METHODS);
+  requireMethods('backend', backend, BACKEND_METHODS);
+  const read = readOptions(FACTORY, options, ['onError', 'meter']);
+  if (read.onError !== undefined && typeof read.onError !== 'function') {
+    throw optionError(FACTORY, 'onError', `must be a function, got ${describeValue(read.onError)}`);
+  }
+  const onError = read.onError as CachedLayerServiceOptions['onError'];
+  const meter = optionalMeter(FACTORY, 'meter', read.meter);
+  const metrics = createServiceMetrics(meter ?? otelMetrics.getMeter('@layercache/core'));
   const existsFlights = createFlightTable<boolean>();
   const statFlights = createFlightTable<LayerMeta | undefined>();
 
@@ -142,14 +186,15 @@ export function createCachedLayerService(
 
   const service: CachedLayerService = {
     exists(repo, digest, callOptions?: CallOptions) {
-      const signal = callOptions?.signal;
+      const { signal, refused, options: passed } = callSignal(callOptions);
       return measure('exists', signal, async (settle) => {
+        if (refused !== undefined) throw refused;
         validateRepository(repo);
         validateDigest(digest);
         signal?.throwIfAborted();
         let writable = true;
         try {
-          const cached = await cache.contains(repo, digest, callOptions);
+          const cached = await cache.contains(repo, digest, passed);
           metrics.lookup('exists', cached);
           if (cached) {
             settle('hit');
@@ -182,13 +227,14 @@ export function createCachedLayerService(
     },
 
     stat(digest, callOptions?: CallOptions) {
-      const signal = callOptions?.signal;
+      const { signal, refused, options: passed } = callSignal(callOptions);
       return measure('stat', signal, async (settle) => {
+        if (refused !== undefined) throw refused;
         validateDigest(digest);
         signal?.throwIfAborted();
         let writable = true;
         try {
-          const cached = await cache.meta(digest, callOptions);
+          const cached = await cache.meta(digest, passed);
           metrics.lookup('stat', true);
           settle('hit');
           return cached;
