@@ -32,10 +32,12 @@ export interface LayerInfoCacheOptions extends AdapterOptions {
    * Every call whose store answers asynchronously settles within this many milliseconds: when
    * the store has not answered by then, the call rejects with `UnavailableError` whose `cause` is
    * a `DeadlineExceededError`, and a later answer is dropped. One coarse timer serves all calls
-   * in flight, so a call may take up to an eighth of `timeoutMs` longer (plus event-loop delay)
-   * before it is rejected. Stores that answer synchronously are never timed. Give it for any
-   * store over a network or another process: without it a dead backend can leave calls pending
-   * forever. Default: none (calls are not timed).
+   * in flight, ticking every eighth of `timeoutMs` rounded up to a whole millisecond, so a call
+   * is rejected no earlier than `timeoutMs` and no later than 9 × ⌈`timeoutMs` / 8⌉ ms (an
+   * eighth more when `timeoutMs` is a multiple of 8), plus event-loop delay. Stores that answer
+   * synchronously are never timed. Give it for any store over a network or another process:
+   * without it a dead backend can leave calls pending forever. Default: none (calls are not
+   * timed).
    */
   readonly timeoutMs?: number;
   /**

@@ -54,7 +54,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 
 describe('createLayerInfoCache: timeoutMs', () => {
   it.each(Object.keys(calls))(
-    '%s on a store that never answers rejects UnavailableError within timeoutMs plus an eighth',
+    '%s on a store that never answers rejects UnavailableError within timeoutMs plus a tick of the timer (an eighth)',
     async (operation) => {
       const cache = createLayerInfoCache(silentStore, { name: 'net', timeoutMs: 200 });
       const started = performance.now();

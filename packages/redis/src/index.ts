@@ -24,7 +24,8 @@ export {
  * `close()`; given `client`, it borrows it and never closes it. The cache can be used at once:
  * the first calls wait for the connection, bounded by `commandTimeoutMs`. Every failure (Redis
  * down, slow, a foreign value of the wrong type) rejects with `UnavailableError` within
- * `commandTimeoutMs` plus an eighth, and the cache recovers by itself when Redis does.
+ * `commandTimeoutMs` plus ⌈`commandTimeoutMs` / 8⌉ ms, and the cache recovers by itself when
+ * Redis does.
  *
  * No error it throws or rejects with — message, `cause`, any property — holds a password or TLS
  * key from `url`, `redis`, `cluster` or a borrowed client's options; connection failures name

@@ -78,8 +78,8 @@ export interface RedisCacheOptions extends AdapterOptions {
   readonly ttlMs?: number;
   /**
    * Every call rejects with `UnavailableError` when Redis has not answered within this many
-   * milliseconds (plus at most an eighth of it): also while the first connection is being made
-   * and while Redis is unreachable. A whole number from 1 to 2^31 − 1. Default: 1000.
+   * milliseconds (plus at most ⌈`commandTimeoutMs` / 8⌉ ms): also while the first connection is
+   * being made and while Redis is unreachable. A whole number from 1 to 2^31 − 1. Default: 1000.
    */
   readonly commandTimeoutMs?: number;
   /**

@@ -15,8 +15,8 @@ import { driver, ownedCache } from './fixture.js';
 //   so what it acknowledged is there after the restart; the cache has to reconnect by itself.
 
 const COMMAND_TIMEOUT_MS = 300;
-// The documented bound: commandTimeoutMs plus an eighth.
-const FAULT_TIMEOUT_MS = COMMAND_TIMEOUT_MS * 1.125;
+// The documented bound: commandTimeoutMs plus one tick of core's timer, ⌈commandTimeoutMs / 8⌉.
+const FAULT_TIMEOUT_MS = 9 * Math.ceil(COMMAND_TIMEOUT_MS / 8);
 
 let frozen: RedisServer;
 let stopped: RedisServer;
