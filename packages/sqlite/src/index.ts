@@ -4,10 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { unavailable } from './errors.js';
 import { trustDefaultDirectory, trustFile } from './file-trust.js';
+import { checkOpening, refuseBeforeWriting } from './opening-checks.js';
 import type { SqliteCacheOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
-import { inOneSnapshot, migrate, readSchema, refuseNewer, SCHEMA_VERSION } from './schema.js';
-import { checkSchema, refuseForeign } from './schema-check.js';
+import { migrate, SCHEMA_VERSION } from './schema.js';
+import { checkSchema } from './schema-check.js';
 import { createSqliteStore } from './store.js';
 
 export type { SqliteDatabase, SqliteStatement } from './database.js';
@@ -63,6 +64,7 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
       if (resolved.defaultLocation) trustDefaultDirectory(dirname(filename));
       if (!inMemory) trustFile(filename);
       // The file exists now (trustFile created it, mode 0600): SQLite must not create another.
+      if (!inMemory) refuseBeforeWriting(filename, busyTimeoutMs);
       opened = new BetterSqlite3(filename, { timeout: busyTimeoutMs, fileMustExist: !inMemory });
     }
     const db: SqliteDatabase = opened ?? resolved.database!;
@@ -73,14 +75,10 @@ export function createSqliteCache(options?: SqliteCacheOptions): LayerInfoCache 
     if (resolved.cacheSizeBytes !== undefined) {
       db.pragma(`cache_size = -${Math.ceil(resolved.cacheSizeBytes / 1024)}`);
     }
-    // Everything up to the journal mode only reads, so a refused file is left as it was. One
-    // snapshot for all of it: another process upgrading the file meanwhile is seen whole or not at
-    // all, never as a version read before its upgrade and tables read after.
-    inOneSnapshot(db, () => {
-      if (owned) refuseForeign(db, filename);
-      refuseNewer(db, filename, owned);
-      checkSchema(db, readSchema(db, owned).version, { filename, owned });
-    });
+    // Everything up to the journal mode only reads, so a refused file is left as it was (for a
+    // file of our own, the read-only check above already refused it). Checked again here, on the
+    // connection the cache uses: the file may have changed in between.
+    checkOpening(db, filename, owned);
     if (owned) {
       // WAL lets readers in every process run while one writes. (`:memory:` stays "memory".)
       db.pragma('journal_mode = WAL');

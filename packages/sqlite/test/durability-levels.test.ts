@@ -50,7 +50,8 @@ function recordLevels(db: Db): [string, number][] {
 function openOwned(name: string, options: Omit<SqliteCacheOptions, 'filename' | 'database'> = {}) {
   const prepare = vi.spyOn(BetterSqlite3.prototype, 'prepare');
   const cache = createSqliteCache({ filename: tmp.file(name), ...options });
-  const db = prepare.mock.contexts[0] as Db;
+  // The connection it keeps (it checks a file on a read-only one first, and closes that).
+  const db = (prepare.mock.contexts as Db[]).find((opened) => opened.open && !opened.readonly)!;
   prepare.mockRestore();
   return { cache, db, levels: recordLevels(db) };
 }

@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { ErrorCode, type LayerCacheError } from '@layercache/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteCache } from '../src/index.js';
 import { digest, tempDir } from './support.js';
 
+const require = createRequire(import.meta.url);
 const tmp = tempDir('schema-check');
 afterAll(() => tmp.remove());
 
@@ -67,6 +70,29 @@ describe('the schema of a cache file', () => {
     expect([before[18], before[19]]).toEqual([1, 1]);
     openError({ filename });
     expect(readFileSync(filename).equals(before)).toBe(true);
+  });
+
+  it('a refused file whose WAL a crashed process left behind keeps both, byte for byte (closing does not checkpoint it)', async () => {
+    const filename = tmp.file('wal-left.sqlite');
+    const cache = createSqliteCache({ filename });
+    await cache.add('victim/repo', digest('revoked'));
+    await cache.close();
+    // Another process plants the trigger and dies without closing: the change is only in -wal.
+    execFileSync(process.execPath, [
+      '-e',
+      `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+       const db = new Database(${JSON.stringify(filename)});
+       db.pragma('wal_autocheckpoint = 0');
+       db.exec(${JSON.stringify(KEEP_LINKS)});
+       process.exit(0);`,
+    ]);
+    const before = { main: readFileSync(filename), wal: readFileSync(`${filename}-wal`) };
+    expect(before.wal.length).toBeGreaterThan(0);
+    expect(openError({ filename })).toMatchObject({ code: ErrorCode.InvalidArgument });
+    expect(readFileSync(filename).equals(before.main)).toBe(true);
+    expect(
+      existsSync(`${filename}-wal`) && readFileSync(`${filename}-wal`).equals(before.wal),
+    ).toBe(true);
   });
 
   it.each([
