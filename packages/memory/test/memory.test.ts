@@ -117,4 +117,19 @@ describe('createMemoryCache options', () => {
       expect.objectContaining({ code: 'ERR_LAYERCACHE_INVALID_ARGUMENT', argument: 'max' }),
     );
   });
+
+  it('refuses a meter that is not an OpenTelemetry Meter, and accepts one that is', async () => {
+    expect(() => createMemoryCache({ meter: {} as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_LAYERCACHE_INVALID_ARGUMENT', argument: 'meter' }),
+    );
+    const recorded: string[] = [];
+    const instrument = (name: string) => ({
+      add: () => recorded.push(name),
+      record: () => recorded.push(name),
+    });
+    const meter = { createCounter: instrument, createHistogram: instrument };
+    await using cache = createMemoryCache({ meter: meter as never });
+    await cache.add('team/app', digest(1));
+    expect(recorded.length).toBeGreaterThan(0);
+  });
 });
