@@ -112,9 +112,10 @@ export interface RedisCacheOptions extends AdapterOptions {
    * An in-process near cache in front of Redis, `{ max, maxStalenessMs }` (see the README, "Near
    * cache"): a revocation acknowledged anywhere is never answered `true` more than
    * `maxStalenessMs` after it resolved (at once within this process; on a Cluster, after the old
-   * master of its slot also knows of a failover). Standalone, Sentinel and Cluster (a `keyPrefix`
-   * without hash tag), on ioredis only: refused with node-redis (`InvalidArgumentError`).
-   * Default: none (every call goes to Redis).
+   * master of its slot also knows of a failover). On ioredis: standalone, Sentinel and Cluster (a
+   * `keyPrefix` without hash tag). On node-redis: a standalone client only; a Cluster, a
+   * Sentinel client and a client with `clientSideCache` or `emitInvalidate` are refused
+   * (`InvalidArgumentError`). Default: none (every call goes to Redis).
    */
   readonly near?: NearCacheOptions;
 }

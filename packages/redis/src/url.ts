@@ -28,8 +28,28 @@ export function checkUrl(value: unknown): void {
   if (db !== null && !DATABASE.test(db)) {
     fail('url', `must name a database as a number (?db=2), got ${shown}`);
   }
-  // ioredis takes query parameters as options: a keyPrefix there would bypass the check below.
+  if (db !== null && path !== '') {
+    fail('url', `names the database twice (in its path and in ?db=): keep one, got ${shown}`);
+  }
+  // ioredis takes query parameters as options, over those of `redis`: these would bypass the
+  // checks of `redis.keyPrefix` and `redis.role`.
   if (parsed.searchParams.has('keyPrefix')) {
     fail('url', 'must not set keyPrefix: use the keyPrefix option');
   }
+  if (parsed.searchParams.has('role')) {
+    fail(
+      'url',
+      'must not set role: reads go to the master (a replica may still hold a membership ' +
+        '`remove()` has just revoked)',
+    );
+  }
+}
+
+/**
+ * The database a checked URL names with `?db=` (ioredis' form), which node-redis does not read:
+ * it takes the database from the path alone, and would use database 0.
+ */
+export function queryDatabase(url: string): number | undefined {
+  const db = new URL(url).searchParams.get('db');
+  return db === null ? undefined : Number(db);
 }

@@ -85,6 +85,15 @@ describe('createRedisCache option validation (at construction, naming the option
     const client = new Redis({ lazyConnect: true, sentinels, name: 'mymaster', role: 'slave' });
     expect(rejected({ client }, 'client').message).toMatch(/replica/);
     client.disconnect();
+    // ioredis takes the URL's query over `redis`: a role there must not get past the check.
+    expect(
+      rejected(
+        { url: 'redis://127.0.0.1:6379/?role=slave', redis: { sentinels, name: 'mymaster' } },
+        'url',
+      ).message,
+    ).toBe(
+      'createRedisCache: url must not set role: reads go to the master (a replica may still hold a membership `remove()` has just revoked)',
+    );
   });
 
   it('rejects a cluster without startup nodes', () => {
@@ -201,6 +210,9 @@ describe('createRedisCache option validation (at construction, naming the option
     rejected({ url: 'redis://127.0.0.1:6379/abc' }, 'url');
     rejected({ url: 'redis://127.0.0.1:6379/?db=x' }, 'url');
     rejected({ url: 'redis://127.0.0.1:6379/?keyPrefix=x:' }, 'url');
+    expect(rejected({ url: 'redis://127.0.0.1:6379/2?db=3' }, 'url').message).toMatch(
+      /names the database twice/,
+    );
     rejected({ url, redis: { db: -1 } }, 'redis');
     rejected({ url, redis: { db: '2' } }, 'redis');
   });

@@ -75,6 +75,14 @@ function optionsOf(
 
 export function checkNodeRedisClient(client: object): void {
   if (isClientPool(client)) fail('client', CLIENT_POOL_REFUSAL);
+  // A lease of a Sentinel client (`acquire()`) has the commands of a client but no events.
+  if (typeof (client as { on?: unknown }).on !== 'function') {
+    fail(
+      'client',
+      "has no events to follow (a lease from a Sentinel client's acquire()?): lend the " +
+        'createSentinel() client itself',
+    );
+  }
   // node-redis never connects by itself, and a closed client stays closed: every call would fail.
   if ((client as { isOpen?: boolean }).isOpen === false) {
     fail('client', 'is not open (node-redis); call `await client.connect()` before lending it');

@@ -4,6 +4,7 @@ import { loadLibrary } from '../load.js';
 import type { ClusterNodeAddress } from '../options.js';
 import { NODE_REDIS_OWNED_SETTINGS, type OwnedSetting, withOwnedSettings } from '../owned.js';
 import { createRedactor, redactUrl, sanitizeError } from '../redact.js';
+import { queryDatabase } from '../url.js';
 import type { NodeRedisConnection, NodeRedisHandle } from './driver.js';
 import { watchNodeRedis } from './watch.js';
 
@@ -54,9 +55,14 @@ export function openNodeRedis(
         defaults: owned(given?.defaults, 'cluster nodes'),
       });
     } else {
+      const database = source.url === undefined ? undefined : queryDatabase(source.url);
       client = createClient(
         owned(
-          { ...source.redis, ...(source.url === undefined ? {} : { url: source.url }) },
+          {
+            ...source.redis,
+            ...(source.url === undefined ? {} : { url: source.url }),
+            ...(database === undefined ? {} : { database }),
+          },
           'standalone',
         ),
       );

@@ -57,6 +57,22 @@ describe(`${driver}: the key layout documented in the README`, () => {
     expect(await cache.contains('team/app', sha512)).toBe(false);
   });
 
+  it.each([
+    ['its path', '/2'],
+    ['?db=', '/?db=2'],
+  ])('writes to the database the URL names in %s, never database 0', async (_form, database) => {
+    const prefix = uniquePrefix('database');
+    await using cache = ownedCache({ url: `${redis.url}${database}`, keyPrefix: prefix });
+    await cache.add('team/app', d);
+    const second = new Redis(`${redis.url}/2`);
+    try {
+      expect(await second.zscore(`${prefix}r:team/app`, member(d))).toBe('inf');
+      expect(await raw.exists(`${prefix}r:team/app`)).toBe(0);
+    } finally {
+      second.disconnect();
+    }
+  });
+
   it('uses "layercache:" when no keyPrefix is given', async () => {
     const repo = `lc-default-${process.pid}/x${Math.random().toString(36).slice(2, 8)}`;
     await using cache = ownedCache({ url: redis.url });

@@ -104,6 +104,19 @@ describe.skipIf(driver !== 'node-redis')('node-redis: borrowed clients that are 
     expect(await pool.ping()).toBe('PONG');
   });
 
+  it("a lease from a Sentinel client's acquire(), which has no events to follow", async () => {
+    const borrowed = await lendSentinel(await watchedBySentinel());
+    lent.push(borrowed);
+    const lease = await (borrowed.client as ReturnType<typeof createSentinel>).acquire();
+    try {
+      expect(refusal(() => createRedisCache({ client: lease as never }), 'client')).toMatch(
+        /client has no events to follow \(a lease from a Sentinel client's acquire\(\)\?\)/,
+      );
+    } finally {
+      lease.release();
+    }
+  }, 60_000);
+
   it('a client that is not open, which node-redis never connects by itself', () => {
     const client = createClient({ url: server.url });
     expect(refusal(() => createRedisCache({ client }), 'client')).toMatch(
