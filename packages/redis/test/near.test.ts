@@ -14,6 +14,29 @@ describe('near option', () => {
     );
   });
 
+  it('names near, or the key inside it, as the argument of every refusal', () => {
+    const argumentOf = (near: unknown) => {
+      try {
+        createRedisCache({ url, near: near as never });
+      } catch (error) {
+        return (error as { argument?: string }).argument;
+      }
+      return undefined;
+    };
+    expect(argumentOf(5)).toBe('near');
+    expect(argumentOf(new Proxy({}, {}))).toBe('near');
+    expect(argumentOf({ maxStalenesMs: 5 })).toBe('near.maxStalenesMs');
+    expect(
+      argumentOf({
+        get max(): never {
+          throw new Error('hostile getter');
+        },
+      }),
+    ).toBe('near.max');
+    expect(argumentOf({ max: 0 })).toBe('near.max');
+    expect(argumentOf({ max: 1.5 })).toBe('near.max');
+  });
+
   it('refuses a maxStalenessMs that is not a positive whole number', () => {
     for (const value of [0, -1, 1.5, '10', 60_001]) {
       let thrown: unknown;

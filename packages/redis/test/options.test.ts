@@ -47,6 +47,42 @@ describe('createRedisCache option validation (at construction, naming the option
     rejected({ client }, 'client');
     rejected({ url, redis: { keyPrefix: 'x:' } }, 'redis');
     rejected({ cluster: { nodes: [{ port: 1 }], options: { keyPrefix: 'x:' } } }, 'cluster');
+    rejected(
+      { cluster: { nodes: [{ port: 1 }], options: { redisOptions: { keyPrefix: 'x:' } } } },
+      'cluster',
+    );
+    for (const options of [{ keyPrefix: 'x:' }, { redisOptions: { keyPrefix: 'x:' } }]) {
+      const cluster = new Cluster([{ port: 1 }], { lazyConnect: true, ...options });
+      expect(rejected({ client: cluster }, 'client').message).toMatch(/keyPrefix/);
+      cluster.disconnect();
+    }
+  });
+
+  it('rejects a driver that is not one of the two libraries', () => {
+    expect(rejected({ url, driver: 'redis' }, 'driver').message).toMatch(/"ioredis", "node-redis"/);
+  });
+
+  it('rejects node-redis options the cache could not answer right through (owned connections)', () => {
+    const nodes = [{ host: '127.0.0.1', port: 1 }];
+    const nodeRedis = (options: object) => ({ driver: 'node-redis', ...options });
+    for (const redis of [
+      { keyPrefix: 'x:' },
+      { readonly: true },
+      { database: -1 },
+      { database: '2' },
+    ]) {
+      rejected(nodeRedis({ url, redis }), 'redis');
+    }
+    rejected(nodeRedis({ url, redis: 'redis://x' }), 'redis');
+    for (const options of [
+      { keyPrefix: 'x:' },
+      { useReplicas: true },
+      { defaults: { keyPrefix: 'x:' } },
+      { defaults: { readonly: true } },
+      { defaults: { database: 1.5 } },
+    ]) {
+      rejected(nodeRedis({ cluster: { nodes, options } }), 'cluster');
+    }
   });
 
   it('rejects a Cluster that would read from replicas, which may answer true after a remove', () => {

@@ -1,4 +1,10 @@
-import { optionalInteger, optionError, readOptions } from '@layercache/core';
+import {
+  InvalidArgumentError,
+  isInvalidArgumentError,
+  optionalInteger,
+  optionError,
+  readOptions,
+} from '@layercache/core';
 import { hasHashTag } from '../slot.js';
 
 /**
@@ -37,6 +43,20 @@ export const DEFAULT_NEAR_MAX = 10_000;
 export const DEFAULT_NEAR_MAX_STALENESS_MS = 10;
 const KNOWN = ['max', 'maxStalenessMs'] as const;
 
+/** `near` read with the options kit, its refusals naming `near` or `near.<name>`. */
+function readNear(
+  factory: string,
+  input: unknown,
+): { readonly [K in (typeof KNOWN)[number]]?: unknown } {
+  try {
+    return readOptions(`${factory}: near`, input, KNOWN);
+  } catch (error) {
+    if (!isInvalidArgumentError(error)) throw error;
+    const argument = error.argument === 'options' ? 'near' : `near.${error.argument}`;
+    throw new InvalidArgumentError(argument, error.message, { cause: error.cause });
+  }
+}
+
 /**
  * Reads `near` (already known to be present) with the options kit; names are `near.max` etc.
  * On a Cluster the key prefix must not hold a hash tag: the tracking of every master is proven
@@ -56,7 +76,7 @@ export function resolveNearOptions(
         'every master with a key of the prefix in its slots; drop the hash tag or leave near out',
     );
   }
-  const options = readOptions(`${factory}: near`, input, KNOWN);
+  const options = readNear(factory, input);
   const max = optionalInteger(factory, 'near.max', options.max, { min: 1, unit: 'entries' });
   const maxStalenessMs = optionalInteger(factory, 'near.maxStalenessMs', options.maxStalenessMs, {
     min: 1,
