@@ -74,6 +74,10 @@ describe('createRedisCache option validation (at construction, naming the option
       rejected(nodeRedis({ url, redis }), 'redis');
     }
     rejected(nodeRedis({ url, redis: 'redis://x' }), 'redis');
+    // ioredis' Sentinel options would be ignored, and node-redis would connect to localhost.
+    expect(
+      rejected(nodeRedis({ redis: { sentinels: nodes, name: 'mymaster' } }), 'redis').message,
+    ).toMatch(/sentinels is an ioredis option/);
     for (const options of [
       { keyPrefix: 'x:' },
       { useReplicas: true },

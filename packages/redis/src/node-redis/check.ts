@@ -28,6 +28,15 @@ export function checkNodeRedisOptions(redis: NodeRedisOptions): void {
   if (typeof redis !== 'object' || redis === null) {
     fail('redis', `must be a node-redis createClient options object, got ${describeValue(redis)}`);
   }
+  // ioredis' Sentinel options: node-redis' createClient would ignore them and connect to
+  // localhost instead.
+  if ((redis as { sentinels?: unknown }).sentinels !== undefined) {
+    fail(
+      'redis',
+      'sentinels is an ioredis option: with driver "node-redis", lend a createSentinel() client ' +
+        'as client, or use driver "ioredis"',
+    );
+  }
   checkCommon('redis', redis);
 }
 
