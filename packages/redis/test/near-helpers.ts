@@ -192,7 +192,11 @@ export async function startFreezingProxy(targetPort: number): Promise<FreezingPr
   const pipes: Array<{ port: () => number; flush(): void; destroy(): void }> = [];
   const { connect } = await import('node:net');
   const server: Server = createServer((client: Socket) => {
-    const upstream = connect(targetPort, '127.0.0.1');
+    // No Nagle delay in either direction, as Redis and its clients do: with it, a small reply
+    // written while the previous one is unacknowledged waited for a delayed ACK (~25 ms here),
+    // longer than the near cache's 10 ms bound, so fences never made entries servable.
+    client.setNoDelay(true);
+    const upstream = connect({ port: targetPort, host: '127.0.0.1', noDelay: true });
     const held: Array<[Socket, Buffer]> = [];
     const forward = (to: Socket) => (chunk: Buffer) => {
       const hold = frozen || (to === client && holding?.(upstream.localPort ?? -1) === true);
