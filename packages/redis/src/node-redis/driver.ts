@@ -192,7 +192,7 @@ type RawSend = (args: string[]) => Promise<unknown>;
 function rawSend(client: NodeRedisHandle, kind: NodeRedisWatch['kind']): RawSend | undefined {
   const sendCommand = client.sendCommand?.bind(client);
   if (sendCommand === undefined || kind === 'cluster') return undefined;
-  return kind === 'sentinel' ? (args) => sendCommand(false, args) : (args) => sendCommand(args);
+  return kind === 'sentinel' ? (args) => sendCommand(false, args) : sendCommand;
 }
 
 /** `SCAN` on a sentinel's master, its reply read from RESP as sent. */
