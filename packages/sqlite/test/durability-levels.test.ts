@@ -116,21 +116,19 @@ describe('synchronous: "revocations" (the default)', () => {
 });
 
 describe('synchronous: "full" and "normal"', () => {
-  it('"full" commits every write at FULL', async () => {
-    const { cache, levels } = openOwned('full.sqlite', { synchronous: 'full' });
-    await fill(cache);
-    for (const [, revoke] of revocations) await revoke(cache);
-    expect(levelsOf(levels)).toEqual([FULL]);
-    await cache.close();
-  });
-
-  it('"normal" commits every write at NORMAL, revocations too', async () => {
-    const { cache, levels } = openOwned('normal.sqlite', { synchronous: 'normal' });
-    await fill(cache);
-    for (const [, revoke] of revocations) await revoke(cache);
-    expect(levelsOf(levels)).toEqual([NORMAL]);
-    await cache.close();
-  });
+  it.each([
+    ['full', 'FULL', FULL],
+    ['normal', 'NORMAL', NORMAL],
+  ] as const)(
+    '"%s" commits every write at %s, revocations too',
+    async (synchronous, _name, level) => {
+      const { cache, levels } = openOwned(`${synchronous}.sqlite`, { synchronous });
+      await fill(cache);
+      for (const [, revoke] of revocations) await revoke(cache);
+      expect(levelsOf(levels)).toEqual([level]);
+      await cache.close();
+    },
+  );
 });
 
 describe('a borrowed database', () => {
