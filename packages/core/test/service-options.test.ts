@@ -62,6 +62,14 @@ describe('read-through service: its options are checked when it is created', () 
     expect(
       refusal(() => createCachedLayerService(null as never, createScriptedBackend()), 'cache'),
     ).toMatch(/cache must have the methods contains, meta, add, setMeta, remove, deleteMeta/);
+    // A URL given in the wrong place is named by its kind, never by its text (its password).
+    const url = 'redis://registry:hunter2@redis:6379';
+    const message = refusal(
+      () => createCachedLayerService(url as never, createScriptedBackend()),
+      'cache',
+    );
+    expect(message).toMatch(/; a string lacks contains/);
+    expect(message).not.toMatch(/hunter2/);
   });
 
   it('accepts no options, and the documented ones', () => {

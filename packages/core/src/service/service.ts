@@ -22,17 +22,22 @@ const FACTORY = 'createCachedLayerService';
 const CACHE_METHODS = ['contains', 'meta', 'add', 'setMeta', 'remove', 'deleteMeta'] as const;
 const BACKEND_METHODS = ['exists', 'stat'] as const;
 
-/** Refuses, at creation, a `cache` or `backend` without the methods the service calls. */
+/**
+ * Refuses, at creation, a `cache` or `backend` without the methods the service calls. Only the
+ * kind of a wrong value is named, never its text: a connection URL passed in the wrong place
+ * could hold a password.
+ */
 function requireMethods(name: string, value: unknown, methods: readonly string[]): void {
-  const missing =
-    typeof value === 'object' && value !== null
-      ? methods.filter((method) => typeof (value as Record<string, unknown>)[method] !== 'function')
-      : methods;
+  const isObject = typeof value === 'object' && value !== null;
+  const missing = isObject
+    ? methods.filter((method) => typeof (value as Record<string, unknown>)[method] !== 'function')
+    : methods;
   if (missing.length > 0) {
+    const given = isObject ? describeValue(value) : value === null ? 'null' : `a ${typeof value}`;
     throw optionError(
       FACTORY,
       name,
-      `must have the methods ${methods.join(', ')}; ${describeValue(value)} lacks ${missing.join(', ')}`,
+      `must have the methods ${methods.join(', ')}; ${given} lacks ${missing.join(', ')}`,
     );
   }
 }
