@@ -88,9 +88,19 @@ describeLayerInfoCache(
   { ...capabilities, modelRuns: 20 },
 );
 
+// commandTimeoutMs 5000: the suite writes 3,750 entries at once, and a clean-clone CI run
+// (three driver projects on two loaded cores) once saw the last setMeta through the Sentinel
+// client's one master connection wait past the default 1 s. Deadlines are tested on their own
+// (conformance-faults.test.ts, failures.test.ts).
 describeLayerInfoCache(
   `${driver}: borrowed client through Sentinel`,
   ({ storageId, ttlMs, meter }) =>
-    createRedisCache({ client: lent.sentinel!.client, keyPrefix: `${storageId}:`, ttlMs, meter }),
+    createRedisCache({
+      client: lent.sentinel!.client,
+      keyPrefix: `${storageId}:`,
+      ttlMs,
+      meter,
+      commandTimeoutMs: 5000,
+    }),
   { ...capabilities, modelRuns: 20 },
 );
